@@ -1,0 +1,38 @@
+"""The participant-development campaign planner: a Flask application factory."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the app: config -> db -> i18n -> auth -> blueprints -> cli."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    from planner import config, db, i18n, assets, cli
+    from planner.auth import security
+
+    config.load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    i18n.init_app(app)
+    assets.init_app(app)
+    security.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def register_blueprints(app):
+    from planner.auth.views import bp as auth_bp
+    from planner.areas.views import bp as areas_bp
+    from planner.maps.views import bp as maps_bp
+    from planner.home import bp as home_bp
+
+    for bp in (auth_bp, home_bp, areas_bp, maps_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,46 @@
+"""Sign-in required everywhere but sign-in and static files; CSRF on every form."""
+from flask import g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from planner import audit
+from planner.db import get_session
+from planner.models import User
+
+csrf = CSRFProtect()
+
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "vendor.file"}
+
+
+def hash_password(password):
+    return generate_password_hash(password, method="pbkdf2:sha256:600000")
+
+
+def verify_password(user, password):
+    return bool(user and user.active and check_password_hash(user.password_hash, password))
+
+
+def load_user():
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = get_session().get(User, user_id)
+        if user is not None and user.active:
+            g.user = user
+            audit.set_actor(user.id, user.username)
+
+
+def require_login():
+    load_user()
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if g.user is None:
+        if request.path.startswith("/api/"):
+            return {"error": "authentication required"}, 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def init_app(app):
+    csrf.init_app(app)
+    app.before_request(require_login)

@@ -1,0 +1,177 @@
+"""`planner` commands: db, demo, import, user, serve. Each runs inside an app context."""
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from planner import audit
+
+db_cli = AppGroup("db", help="Database schema (Alembic).")
+import_cli = AppGroup("import", help="Import boundaries, communes, classifications, denominators, coverage.")
+user_cli = AppGroup("user", help="Manage users.")
+
+
+def _url():
+    return current_app.config["DATABASE_URL"]
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Apply migrations up to REVISION (default: head)."""
+    from planner import migrate
+    migrate.upgrade(_url(), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_cli.command("check")
+def db_check():
+    """Fail if the models and the migrations disagree."""
+    from planner import migrate
+    migrate.check(_url())
+    click.echo("Models and migrations agree.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    """Autogenerate a migration from the models."""
+    from planner import migrate
+    migrate.revision(_url(), message)
+
+
+@click.command("demo")
+@click.option("--boundaries", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_BOUNDARIES",
+              help="Boundary file to load (e.g. ../shared/geo/nghe-an/communes-2020-2024.geojson).")
+@click.option("--password", default="demo123", show_default=True, help="Password of every demo user.")
+@with_appcontext
+def demo_command(boundaries, password):
+    """Build Nghệ An's 21 districts and 460 communes with a year of demo coverage data."""
+    from planner import migrate
+    from planner.db import new_session
+    from planner.services import demo
+
+    migrate.upgrade(_url())
+    with audit.acting_as(None, "demo"), new_session() as session:
+        report = demo.build_demo(session=session, boundaries=boundaries, password=password)
+    for line in report:
+        click.echo(line)
+
+
+@import_cli.command("boundaries")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Report only; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: matched, ambiguous, unmatched, invalid.")
+@click.option("--version", "version_name", default=None, help="Hierarchy version name (default: the current one).")
+def import_boundaries(path, dry_run, as_json, version_name):
+    """Match a boundary file's features to communes and store their shapes (all or nothing)."""
+    from planner.db import new_session
+    from planner.services import boundaries
+
+    with audit.acting_as(None, "cli"), new_session() as session:
+        try:
+            result = boundaries.import_boundaries(
+                session=session, path=path, dry_run=dry_run, version_name=version_name,
+                max_bytes=current_app.config.get("MAX_BOUNDARY_BYTES"),
+                source=path,
+            )
+        except boundaries.BoundaryImportError as exc:
+            if as_json:
+                click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+    report = result["report"]
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        for key in ("matched", "ambiguous", "unmatched", "invalid"):
+            click.echo(f"{key}: {len(report[key])}")
+        for key in ("ambiguous", "unmatched", "invalid"):
+            for row in report[key]:
+                click.echo(f"  {key}: {row.get('feature_name') or row.get('index')}: {row.get('reason', '')}")
+        click.echo(result["message"])
+    sys.exit(0 if result["ok"] else 1)
+
+
+def _tabular_import_command(kind):
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+    def command(path, dry_run):
+        from planner.db import new_session
+        from planner.services import imports
+
+        with open(path, "rb") as fh:
+            data = fh.read()
+        with audit.acting_as(None, "cli"), new_session() as session:
+            result = imports.run_import(session=session, kind=kind, filename=path, data=data,
+                                        dry_run=dry_run, user=None)
+        for err in result.errors:
+            click.echo(f"row {err.row}: {err.column}: {err.message}", err=True)
+        if result.errors:
+            click.echo(f"{len(result.errors)} bad rows; nothing written.", err=True)
+            sys.exit(1)
+        click.echo(f"{result.count} rows {'checked' if dry_run else 'written'}.")
+
+    command.__doc__ = f"Import {kind} from CSV (UTF-8) or XLSX: all rows or none."
+    return command
+
+
+for _kind in ("communes", "classifications", "denominators", "coverage"):
+    import_cli.command(_kind)(_tabular_import_command(_kind))
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["leader", "district_head", "agent", "admin"]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--district", "district_code", default=None, help="District GSO code (district heads).")
+@click.option("--communes", default="", help="Comma-separated commune GSO codes (agents).")
+@click.option("--name", "full_name", default="")
+def user_create(username, role, password, district_code, communes, full_name):
+    """Create a user with a role and a scope."""
+    from planner.db import new_session
+    from planner.services import users
+
+    codes = [c.strip() for c in communes.split(",") if c.strip()]
+    with audit.acting_as(None, "cli"), new_session() as session:
+        try:
+            users.create_user(session=session, username=username, role=role, password=password,
+                              district_code=district_code, commune_codes=codes, full_name=full_name)
+        except ValueError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+    click.echo(f"User {username} created.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="Upgrade the database and load the demo first.")
+@click.option("--boundaries", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_BOUNDARIES")
+@click.pass_context
+def serve(ctx, host, port, with_demo, boundaries):
+    """Upgrade the database (and load the demo), then serve on HOST:PORT."""
+    from planner import migrate
+
+    migrate.upgrade(_url())
+    if with_demo:
+        ctx.invoke(demo_command, boundaries=boundaries, password="demo123")
+    from werkzeug.serving import run_simple
+    click.echo(f"Serving on http://{host}:{port}/  (production: gunicorn 'planner:create_app()')")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def init_app(app):
+    app.cli.add_command(db_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve)
+
+
+def main():
+    from planner import create_app
+    cli = FlaskGroup(create_app=create_app, help="The participant-development campaign planner.")
+    cli.main(prog_name="planner")

@@ -1,0 +1,31 @@
+"""SQLModel tables, one module per aggregate. Importing this package registers them all."""
+from sqlmodel import SQLModel
+
+# Stable constraint names so Alembic migrations agree on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+from planner.models.areas import (  # noqa: E402
+    ClassificationMembership,
+    ClassificationScheme,
+    Commune,
+    CommuneBoundary,
+    CoverageRecord,
+    Denominator,
+    District,
+    HierarchyVersion,
+    Province,
+)
+from planner.models.users import User, UserCommune  # noqa: E402
+from planner.models.audit import AuditEvent  # noqa: E402
+
+__all__ = [
+    "SQLModel", "HierarchyVersion", "Province", "District", "Commune", "CommuneBoundary",
+    "ClassificationScheme", "ClassificationMembership", "Denominator", "CoverageRecord",
+    "User", "UserCommune", "AuditEvent",
+]

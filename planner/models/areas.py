@@ -1,0 +1,127 @@
+"""Administrative areas in dated hierarchy versions, their classifications and figures."""
+from datetime import date, datetime, timezone
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+DISTRICT_KINDS = ("city", "town", "rural_district", "urban_district")
+COMMUNE_KINDS = ("ward", "commune", "township")
+
+
+class HierarchyVersion(SQLModel, table=True):
+    """A dated structure of a province's units; communes are redrawn often."""
+    __tablename__ = "hierarchy_version"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    valid_from: date
+    valid_to: Optional[date] = None
+    is_current: bool = Field(default=False, index=True)
+
+
+class Province(SQLModel, table=True):
+    __tablename__ = "province"
+    __table_args__ = (UniqueConstraint("version_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="hierarchy_version.id", ondelete="CASCADE", index=True)
+    code: str = Field(max_length=2)
+    name: str = Field(max_length=120)
+
+
+class District(SQLModel, table=True):
+    __tablename__ = "district"
+    __table_args__ = (UniqueConstraint("version_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="hierarchy_version.id", ondelete="CASCADE", index=True)
+    province_id: int = Field(foreign_key="province.id", ondelete="CASCADE", index=True)
+    code: str = Field(max_length=3)
+    name: str = Field(max_length=120)
+    kind: str = Field(max_length=20)
+
+
+class Commune(SQLModel, table=True):
+    __tablename__ = "commune"
+    __table_args__ = (
+        UniqueConstraint("version_id", "code"),
+        CheckConstraint("lost_state_hi_people >= 0", name="lost_nonneg"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="hierarchy_version.id", ondelete="CASCADE", index=True)
+    district_id: int = Field(foreign_key="district.id", ondelete="CASCADE", index=True)
+    code: str = Field(max_length=5, index=True)
+    name: str = Field(max_length=120)
+    kind: str = Field(max_length=20)
+    # People who lost state-funded HI cards when the classification lists changed.
+    lost_state_hi_people: int = Field(default=0)
+
+
+class CommuneBoundary(SQLModel, table=True):
+    """Boundary of a commune as GeoJSON geometry text (EPSG:4326), kept apart from the row."""
+    __tablename__ = "commune_boundary"
+    commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", primary_key=True)
+    geojson: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(default="", max_length=255)
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class ClassificationScheme(SQLModel, table=True):
+    """A list with a legal basis: Region I/II/III (861/QĐ-TTg), coastal (353/QĐ-TTg), poor district."""
+    __tablename__ = "classification_scheme"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    legal_basis: str = Field(default="", max_length=200)
+    valid_from: date
+    valid_to: Optional[date] = None
+
+
+class ClassificationMembership(SQLModel, table=True):
+    __tablename__ = "classification_membership"
+    __table_args__ = (UniqueConstraint("scheme_id", "commune_id", "valid_from"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="classification_scheme.id", ondelete="CASCADE", index=True)
+    commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", index=True)
+    category: str = Field(max_length=20)  # "I", "II", "III", or "yes"
+    valid_from: date
+    valid_to: Optional[date] = None
+
+
+class Denominator(SQLModel, table=True):
+    """Population and working-age labour force of a commune in a year, with source."""
+    __tablename__ = "denominator"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "year"),
+        CheckConstraint("population >= 0", name="population_nonneg"),
+        CheckConstraint("labour_force >= 0", name="labour_nonneg"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", index=True)
+    year: int
+    population: int
+    labour_force: int
+    source: str = Field(default="", max_length=255)
+
+
+class CoverageRecord(SQLModel, table=True):
+    """Participants of a commune at the end of a month (period = first day of the month)."""
+    __tablename__ = "coverage_record"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "period"),
+        CheckConstraint(
+            "hi_participants >= 0 AND si_compulsory >= 0 AND si_voluntary >= 0 AND ui_participants >= 0",
+            name="counts_nonneg",
+        ),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", index=True)
+    period: date = Field(index=True)
+    hi_participants: int = 0
+    si_compulsory: int = 0
+    si_voluntary: int = 0
+    ui_participants: int = 0
+    source: str = Field(default="", max_length=255)

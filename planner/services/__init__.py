@@ -1,0 +1,1 @@
+"""Business rules as keyword-only functions taking session=; views, CLI and tests share them."""
