@@ -1,0 +1,92 @@
+"""Fixtures: app, client, runner, session, login, on SQLite and (when
+PLANNER_TEST_DATABASE_URL is set) PostgreSQL as well: every app test runs on each backend."""
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
+
+import planner.models  # noqa: F401
+from planner import create_app, migrate
+from planner.db import new_session
+from tests import builders
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("PLANNER_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory):
+    """Each backend's URL, migrated once per test session from an empty database."""
+    urls = {}
+    for backend in BACKENDS:
+        if backend == "sqlite":
+            url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+        else:
+            url = os.environ["PLANNER_TEST_DATABASE_URL"]
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            engine.dispose()
+        migrate.upgrade(url)
+        urls[backend] = url
+    return urls
+
+
+def _wipe(app):
+    engine = app.extensions["planner.engine"]
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def make_app(url, **extra):
+    config = {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(backend, database_urls):
+    app = make_app(database_urls[backend])
+    _wipe(app)
+    yield app
+    app.extensions["planner.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        s = new_session(app)
+        yield s
+        s.close()
+
+
+@pytest.fixture
+def world(session):
+    """The small province of tests/builders.py."""
+    return builders.small_province(session)
+
+
+@pytest.fixture
+def login(client):
+    def do(username, password=builders.PASSWORD):
+        resp = client.post("/auth/login", data={"username": username, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return client
+    return do
