@@ -205,14 +205,30 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float,
 
 
 def _round_one(geom: BaseGeometry | None, ndigits: int) -> BaseGeometry | None:
-    """Pointwise rounding of one geometry; None if that breaks it (collapsed ring)."""
+    """Pointwise rounding of one geometry; None if that breaks it (collapsed ring).
+
+    The parts of a MultiPolygon are rounded one by one and parts that collapse (tiny
+    fragments, e.g. left by coverage cleaning) are dropped."""
     if geom is None or geom.is_empty:
         return geom
-    try:
-        rounded = shapely.transform(geom, lambda coords: np.round(coords, ndigits))
-        return shapely.remove_repeated_points(rounded)
-    except GEOSException:
-        return None
+
+    def one(g):
+        try:
+            rounded = shapely.transform(g, lambda coords: np.round(coords, ndigits))
+            return shapely.remove_repeated_points(rounded)
+        except GEOSException:
+            return None
+
+    if isinstance(geom, MultiPolygon):
+        parts = []
+        for part in geom.geoms:
+            r = one(part)
+            if r is not None and not r.is_empty and r.is_valid and r.area > 0:
+                parts.append(r)
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+    return one(geom)
 
 
 def round_coordinates(gdf: gpd.GeoDataFrame, ndigits: int = 5) -> gpd.GeoDataFrame:

@@ -3,7 +3,7 @@ PLANNER_TEST_DATABASE_URL is set) PostgreSQL as well: every app test runs on eac
 import os
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 
 import planner.models  # noqa: F401
@@ -18,19 +18,43 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("PLANNER_TEST_DATABASE
 def database_urls(tmp_path_factory):
     """Each backend's URL, migrated once per test session from an empty database."""
     urls = {}
+    created = []
     for backend in BACKENDS:
         if backend == "sqlite":
             url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
         else:
-            url = os.environ["PLANNER_TEST_DATABASE_URL"]
-            engine = create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            engine.dispose()
+            url = _private_postgres_database(os.environ["PLANNER_TEST_DATABASE_URL"])
+            created.append(url)
         migrate.upgrade(url)
         urls[backend] = url
-    return urls
+    yield urls
+    for url in created:
+        _drop_database(url)
+
+
+def _admin_engine(url):
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def _private_postgres_database(base_url):
+    """A fresh database per test run (named after the given one), so runs never collide."""
+    base = make_url(base_url)
+    name = f"{base.database}_run{os.getpid()}"
+    engine = _admin_engine(base)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url):
+    target = make_url(url)
+    base = target.set(database=os.environ["PLANNER_TEST_DATABASE_URL"].rsplit("/", 1)[-1].split("?")[0])
+    engine = _admin_engine(base)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def _wipe(app):
