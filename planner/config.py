@@ -5,6 +5,7 @@ DEFAULTS = {
     "SECRET_KEY": "dev-only-change-me",
     "DATABASE_URL": None,  # None -> sqlite file in the instance folder
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    "MAX_BOUNDARY_BYTES": 200 * 1024 * 1024,
     "BOUNDARY_TOLERANCE": 0.0015,
     "BOUNDARY_DECIMALS": 4,
     "BABEL_DEFAULT_LOCALE": "vi",
@@ -18,7 +19,7 @@ DEFAULTS = {
 }
 
 # Variables whose value is not a plain string.
-_INT_KEYS = {"MAX_UPLOAD_BYTES", "PAGE_SIZE", "BOUNDARY_DECIMALS"}
+_INT_KEYS = {"MAX_UPLOAD_BYTES", "MAX_BOUNDARY_BYTES", "PAGE_SIZE", "BOUNDARY_DECIMALS"}
 _FLOAT_KEYS = {"BOUNDARY_TOLERANCE"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE", "TESTING"}
 
