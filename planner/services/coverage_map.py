@@ -155,7 +155,7 @@ def prepared_geometry(*, session, version_id, tolerance, ndigits):
     Computed once per boundary import, then served from the cache.
     """
     stamp = boundary_stamp(session=session, version_id=version_id)
-    key = (version_id, stamp, tolerance, ndigits)
+    key = (_database(session), version_id, stamp, tolerance, ndigits)
     cached = GEOMETRY_CACHE.get(key)
     if cached is not None:
         return cached
@@ -169,6 +169,11 @@ def prepared_geometry(*, session, version_id, tolerance, ndigits):
         return GEOMETRY_CACHE.put(key, (None, None))
     result = _prepare(rows, tolerance=tolerance, ndigits=ndigits)
     return GEOMETRY_CACHE.put(key, result)
+
+
+def _database(session):
+    """Which database a session reads: caches are per process, and a process may see several."""
+    return session.get_bind().url.render_as_string(hide_password=True)
 
 
 def _prepare(rows, *, tolerance, ndigits):
