@@ -12,8 +12,8 @@ Rules of :func:`match_features`:
   makes the feature *unmatched* (with name suggestions); it is never matched by name.
 * A feature without a code is matched by :func:`geo.names.name_key`, then by
   :func:`geo.names.ascii_key`, among the registry units of its district (found by
-  district code, else by district name; the whole registry when the feature gives
-  no district). When several units share the key, the feature's kind prefix
+  district code, else by district name key; the whole registry when the feature
+  gives no district or its district is not in the registry). When several units share the key, the feature's kind prefix
   ("Xã"/"Phường"/"Thị trấn") decides; if it cannot, the feature is *ambiguous*.
 * A registry unit claimed by a second feature makes that feature *ambiguous*
   (duplicate), naming the feature that claimed it first.

@@ -308,6 +308,8 @@ def dissolve_outlines(gdf: gpd.GeoDataFrame, by: str | list[str], *,
     is closed with ``buffer(+w).buffer(-w)`` instead. ``sliver_width`` defaults to
     1/1000 of the larger side of the data's bounding box (0.0024 degrees, about
     250 m, for Nghệ An; the gaps in the real data are up to ~0.002 degrees wide).
+    Only gaps enclosed by the layer are filled: a notch open to the outside of the
+    whole layer (e.g. at the province edge) is left as it is.
 
     Returns a GeoDataFrame with the ``by`` column(s), ``n_units`` (features in the
     group) and the geometry: (Multi)Polygons, or their boundaries as

@@ -1,18 +1,307 @@
-from flask import Blueprint
+"""The area registry: district and commune lists, a commune's page, edit forms and imports."""
+from datetime import date
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for,
+)
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from planner.areas import forms
+from planner.db import get_session
+from planner.models import Commune, CoverageRecord, Denominator, District
+from planner.services import imports, registry, scope
 
 bp = Blueprint("areas", __name__)
 
 
+def commune_kind_labels():
+    return {"commune": _("Xã"), "ward": _("Phường"), "township": _("Thị trấn")}
+
+
+def district_kind_labels():
+    return {"city": _("Thành phố"), "town": _("Thị xã"), "rural_district": _("Huyện"),
+            "urban_district": _("Quận")}
+
+
+@bp.app_template_filter("commune_kind")
+def commune_kind_label(kind):
+    return commune_kind_labels().get(kind, kind)
+
+
+@bp.app_template_filter("district_kind")
+def district_kind_label(kind):
+    return district_kind_labels().get(kind, kind)
+
+
+@bp.app_errorhandler(413)
+def upload_too_large(_error):
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    return render_template("areas/too_large.html", limit=limit), 413
+
+
+# --- fetch-or-404 helpers -----------------------------------------------------------------
+
+def _version():
+    version = registry.current_version(session=get_session())
+    if version is None:
+        abort(404)
+    return version
+
+
+def _visible_commune(code):
+    """The commune with this code in the current version, if the user may see it (else 404)."""
+    db = get_session()
+    commune = registry.find_commune(session=db, version=_version(), code=code)
+    if commune is None or not scope.can_view_commune(g.user, commune, session=db):
+        abort(404)
+    return commune
+
+
+def _editable_commune(code):
+    """A visible commune the user may edit (403 when they may only look)."""
+    commune = _visible_commune(code)
+    scope.require(scope.can_edit_commune(g.user, commune))
+    return commune
+
+
+# --- lists --------------------------------------------------------------------------------
+
 @bp.route("/districts")
 def districts():
-    return "todo"
+    db = get_session()
+    version = registry.current_version(session=db)
+    data = registry.district_rows(session=db, user=g.user, version=version) if version else None
+    return render_template("areas/districts.html", version=version, data=data)
+
+
+@bp.route("/districts/<code>")
+def district(code):
+    db = get_session()
+    version = _version()
+    found = registry.find_district(session=db, version=version, code=code)
+    if found is None or db.execute(
+        select(District.id).where(District.id == found.id, scope.district_filter(g.user))
+    ).first() is None:
+        abort(404)
+    data = registry.commune_rows(session=db, user=g.user, version=version, district_code=code,
+                                 page_size=10_000)
+    return render_template("areas/district.html", district=found, version=version, data=data)
+
+
+def _filters():
+    return {key: request.args.get(key, "").strip() for key in ("q", "district", "kind", "region")}
 
 
 @bp.route("/communes")
 def communes():
-    return "todo"
+    db = get_session()
+    version = registry.current_version(session=db)
+    filters = _filters()
+    page = request.args.get("page", 1, type=int) or 1
+    data, district_choices = None, []
+    if version is not None:
+        data = registry.commune_rows(
+            session=db, user=g.user, version=version, q=filters["q"], district_code=filters["district"],
+            kind=filters["kind"], region=filters["region"], page=page,
+            page_size=current_app.config.get("PAGE_SIZE", 50),
+        )
+        district_choices = db.execute(
+            select(District).where(District.version_id == version.id, scope.district_filter(g.user))
+            .order_by(District.code)
+        ).scalars().all()
+    return render_template("areas/communes.html", version=version, data=data, filters=filters,
+                           district_choices=district_choices, kind_labels=commune_kind_labels())
 
+
+# --- a commune ----------------------------------------------------------------------------
+
+@bp.route("/communes/<code>")
+def commune(code):
+    db = get_session()
+    found = _visible_commune(code)
+    return render_template(
+        "areas/commune.html",
+        commune=found,
+        district=db.get(District, found.district_id),
+        figures=registry.commune_figures(session=db, commune=found),
+        in_force=registry.classifications_in_force(session=db, commune_ids=[found.id]).get(found.id, []),
+        history=registry.audit_history(session=db, commune=found),
+        can_edit=scope.can_edit_commune(g.user, found),
+        delete_form=forms.DeleteForm(),
+        today=date.today(),
+    )
+
+
+def _district_choices(version):
+    stmt = select(District).where(District.version_id == version.id).order_by(District.code)
+    if not scope.is_province_wide(g.user):
+        stmt = stmt.where(District.id == g.user.district_id)
+    return [(d.id, f"{d.code} – {d.name}") for d in get_session().execute(stmt).scalars()]
+
+
+@bp.route("/communes/<code>/edit", methods=["GET", "POST"])
+def edit_commune(code):
+    db = get_session()
+    found = _editable_commune(code)
+    taken = db.execute(
+        select(Commune.code).where(Commune.version_id == found.version_id, Commune.id != found.id)
+    ).scalars().all()
+    form = forms.CommuneForm(obj=found, taken_codes=taken)
+    form.district_id.choices = _district_choices(_version())
+    if form.validate_on_submit():
+        form.populate_obj(found)
+        if found.lost_state_hi_people is None:
+            found.lost_state_hi_people = 0
+        db.commit()
+        flash(_("Đã lưu thông tin xã."), "success")
+        return redirect(url_for("areas.commune", code=found.code))
+    return _form_page(form, found, _("Sửa thông tin %(name)s", name=found.name))
+
+
+def _form_page(form, commune, title):
+    status = 400 if form.errors else 200
+    return render_template("areas/form.html", form=form, commune=commune, title=title), status
+
+
+# --- denominators (population, labour force) per year ------------------------------------
+
+def _denominator(commune, year):
+    record = get_session().execute(
+        select(Denominator).where(Denominator.commune_id == commune.id, Denominator.year == year)
+    ).scalars().first()
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.route("/communes/<code>/denominators/new", methods=["GET", "POST"],
+          defaults={"year": None}, endpoint="add_denominator")
+@bp.route("/communes/<code>/denominators/<int:year>/edit", methods=["GET", "POST"])
+def edit_denominator(code, year):
+    db = get_session()
+    found = _editable_commune(code)
+    record = _denominator(found, year) if year is not None else None
+    taken = db.execute(select(Denominator.year).where(
+        Denominator.commune_id == found.id, Denominator.year != (year or -1))).scalars().all()
+    form = forms.DenominatorForm(obj=record, taken_years=taken)
+    if form.validate_on_submit():
+        if record is None:
+            record = Denominator(commune_id=found.id, year=form.year.data, population=0, labour_force=0)
+            db.add(record)
+        form.populate_obj(record)
+        db.commit()
+        flash(_("Đã lưu dân số và lực lượng lao động năm %(year)s.", year=record.year), "success")
+        return redirect(url_for("areas.commune", code=found.code) + "#figures")
+    title = (_("Sửa dân số năm %(year)s – %(name)s", year=year, name=found.name) if record
+             else _("Thêm dân số, lực lượng lao động – %(name)s", name=found.name))
+    return _form_page(form, found, title)
+
+
+@bp.route("/communes/<code>/denominators/<int:year>/delete", methods=["POST"])
+def delete_denominator(code, year):
+    db = get_session()
+    found = _editable_commune(code)
+    record = _denominator(found, year)
+    if forms.DeleteForm().validate_on_submit():
+        db.delete(record)
+        db.commit()
+        flash(_("Đã xóa số liệu năm %(year)s.", year=year), "success")
+    return redirect(url_for("areas.commune", code=found.code) + "#figures")
+
+
+# --- coverage records per month -----------------------------------------------------------
+
+def _coverage(commune, month):
+    period = _period_or_404(month)
+    record = get_session().execute(
+        select(CoverageRecord).where(CoverageRecord.commune_id == commune.id, CoverageRecord.period == period)
+    ).scalars().first()
+    if record is None:
+        abort(404)
+    return record
+
+
+def _period_or_404(month):
+    try:
+        return imports.parse_month(month)
+    except imports.CellError:
+        abort(404)
+
+
+@bp.route("/communes/<code>/coverage/new", methods=["GET", "POST"],
+          defaults={"month": None}, endpoint="add_coverage")
+@bp.route("/communes/<code>/coverage/<month>/edit", methods=["GET", "POST"])
+def edit_coverage(code, month):
+    db = get_session()
+    found = _editable_commune(code)
+    record = _coverage(found, month) if month is not None else None
+    taken = db.execute(select(CoverageRecord.period).where(
+        CoverageRecord.commune_id == found.id,
+        CoverageRecord.id != (record.id if record else -1))).scalars().all()
+    form = forms.CoverageForm(
+        obj=record, taken_periods=taken,
+        population_of=lambda year: registry.population_of(session=db, commune_id=found.id, year=year),
+    )
+    if request.method == "GET" and record is not None:
+        form.period.data = record.period.strftime("%m/%Y")
+    if form.validate_on_submit():
+        if record is None:
+            record = CoverageRecord(commune_id=found.id, period=form.month)
+            db.add(record)
+        form.populate_obj(record)
+        record.period = form.month
+        db.commit()
+        flash(_("Đã lưu số người tham gia tháng %(month)s.", month=record.period.strftime("%m/%Y")), "success")
+        return redirect(url_for("areas.commune", code=found.code) + "#coverage")
+    title = (_("Sửa số người tham gia tháng %(month)s – %(name)s", month=record.period.strftime("%m/%Y"),
+               name=found.name) if record
+             else _("Thêm số người tham gia theo tháng – %(name)s", name=found.name))
+    return _form_page(form, found, title)
+
+
+@bp.route("/communes/<code>/coverage/<month>/delete", methods=["POST"])
+def delete_coverage(code, month):
+    db = get_session()
+    found = _editable_commune(code)
+    record = _coverage(found, month)
+    if forms.DeleteForm().validate_on_submit():
+        db.delete(record)
+        db.commit()
+        flash(_("Đã xóa số liệu tháng %(month)s.", month=record.period.strftime("%m/%Y")), "success")
+    return redirect(url_for("areas.commune", code=found.code) + "#coverage")
+
+
+# --- imports ------------------------------------------------------------------------------
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_data():
-    return "todo"
+    scope.require(scope.can_import(g.user))
+    form = forms.ImportForm()
+    result, status = None, 200
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            form.file.errors.append(_("Tệp quá lớn: giới hạn là %(limit)s byte (%(mb)s MB). Hãy chia nhỏ tệp.",
+                                      limit=f"{limit:,}".replace(",", "."), mb=round(limit / 1048576, 1)))
+            status = 413
+        else:
+            result = imports.run_import(session=get_session(), kind=form.kind.data,
+                                        filename=upload.filename or "", data=data,
+                                        dry_run=form.dry_run.data, user=g.user, max_bytes=limit)
+            status = 200 if result.ok else 422
+    elif form.errors:
+        status = 400
+    return render_template("areas/import.html", form=form, result=result, kinds=forms.IMPORT_KIND_CHOICES,
+                           columns=imports.COLUMNS), status
+
+
+@bp.route("/import/template/<kind>.csv")
+def import_template(kind):
+    scope.require(scope.can_import(g.user))
+    if kind not in imports.KINDS:
+        abort(404)
+    return Response(imports.template_csv(kind), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=mau-{kind}.csv"})

@@ -251,3 +251,33 @@ def test_points_are_read_validation_is_separate(tmp_path):
     path = tmp_path / "points.geojson"
     gdf.to_file(path, driver="GeoJSON")
     assert read_vector(path).geom_type.tolist() == ["Point"]
+
+
+def test_zip_with_several_shp(tmp_path):
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    _frame().to_file(shp_dir / "a.shp")
+    _frame().to_file(shp_dir / "b.shp")
+    with pytest.raises(BoundaryFileError) as exc:
+        read_vector(_zip_dir(shp_dir, tmp_path / "two.zip"))
+    assert "several .shp files" in _message(exc)
+
+
+def test_zip_ignores_macos_junk(tmp_path):
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    _frame().to_file(shp_dir / "communes.shp")
+    zpath = _zip_dir(shp_dir, tmp_path / "mac.zip")
+    with zipfile.ZipFile(zpath, "a") as zf:
+        zf.writestr("__MACOSX/._communes.shp", b"junk")
+    _check(read_vector(zpath))
+
+
+def test_archive_expansion_limit(tmp_path):
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.shp", b"\0" * 2_000_000)
+    size = path.stat().st_size
+    with pytest.raises(BoundaryFileError) as exc:
+        read_vector(path, max_bytes=size)
+    assert "too large" in _message(exc)
