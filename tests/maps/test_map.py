@@ -233,13 +233,13 @@ def test_a_new_figure_shows_at_once(world, session, login):
     """The rendered map is cached; any change to the data must invalidate it."""
     add_boundaries(session, world)
     client = login("leader")
-    assert '"rate_text": "–"' in client.get("/map/").get_data(as_text=True)  # Mỹ Lý: no data
+    assert '"rate_text": "\\u2013"' in client.get("/map/").get_data(as_text=True)  # Mỹ Lý: no data
     session.add(CoverageRecord(commune_id=world["communes"]["16741"].id, period=date(2024, 12, 1),
                                hi_participants=3000, source="test"))
     session.commit()
     html = client.get("/map/").get_data(as_text=True)
     assert '"rate_text": "75,0%"' in html
-    assert '"rate_text": "–"' not in html
+    assert '"rate_text": "\\u2013"' not in html
 
 
 def test_geometry_is_prepared_once_per_import(world, session, login):
