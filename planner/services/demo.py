@@ -87,13 +87,16 @@ def build_demo(*, session, boundaries=None, password="demo123"):
         report.append(f"Đã sinh số liệu minh họa 12 tháng năm {YEAR} / generated 12 months of demo coverage.")
     report.extend(_build_users(session, version, password))
     if boundaries:
-        from planner.services.boundaries import import_boundaries, has_boundaries
+        from planner.services.boundaries import BoundaryImportError, has_boundaries, import_boundaries
         if has_boundaries(session=session, version_id=version.id):
             report.append("Ranh giới đã có, giữ nguyên / boundaries present, unchanged.")
         else:
-            result = import_boundaries(session=session, path=boundaries, dry_run=False,
-                                       version_name=version.name, source=str(boundaries))
-            report.append(result["message"])
+            try:
+                result = import_boundaries(session=session, path=boundaries, dry_run=False,
+                                           version_name=version.name, source=str(boundaries))
+                report.append(result["message"])
+            except BoundaryImportError as exc:
+                report.append(f"Không nạp được ranh giới / boundaries not loaded: {exc}")
     else:
         report.append("Chưa nạp ranh giới: thêm --boundaries FILE để vẽ bản đồ / no boundaries loaded.")
     return report
