@@ -33,6 +33,7 @@ def register_blueprints(app):
     from planner.areas.views import bp as areas_bp
     from planner.maps.views import bp as maps_bp
     from planner.home import bp as home_bp
+    from planner.users.views import bp as users_bp
 
-    for bp in (auth_bp, home_bp, areas_bp, maps_bp):
+    for bp in (auth_bp, home_bp, areas_bp, maps_bp, users_bp):
         app.register_blueprint(bp)

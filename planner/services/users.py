@@ -47,3 +47,30 @@ def create_user(*, session, username, role, password, district_code=None, commun
     if commit:
         session.commit()
     return user
+
+
+def update_user(*, session, user, full_name, role, district_id, commune_ids, active, password=None):
+    """Change a user's name, role, scope, status and (optionally) password, then commit."""
+    user.full_name = full_name
+    user.role = role
+    user.active = active
+    user.district_id = district_id
+    if password:
+        user.password_hash = hash_password(password)
+    wanted = set(commune_ids) if role == "agent" else set()
+    current = {uc.commune_id: uc for uc in session.exec(select(UserCommune).where(UserCommune.user_id == user.id))}
+    for commune_id, link in current.items():
+        if commune_id not in wanted:
+            session.delete(link)
+    for commune_id in wanted - set(current):
+        session.add(UserCommune(user_id=user.id, commune_id=commune_id))
+    session.add(user)
+    session.commit()
+    return user
+
+
+def user_commune_codes(*, session, user):
+    return list(session.exec(
+        select(Commune.code).join(UserCommune, UserCommune.commune_id == Commune.id)
+        .where(UserCommune.user_id == user.id).order_by(Commune.code)
+    ))
