@@ -163,6 +163,20 @@ class Legend(MacroElement):
         )
 
 
+class MetricScale(MacroElement):
+    """A scale bar in kilometres only (Folium's control_scale adds miles too)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 120}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
 def build_coverage_map(
     communes,
     outlines=None,
@@ -199,7 +213,6 @@ def build_coverage_map(
         tiles=None,
         zoom_start=8,
         zoom_snap=0.25,
-        control_scale=True,
     )
     # Instance attributes, so Folium's class-level CDN lists stay untouched.
     m.default_js = list(js)
@@ -245,6 +258,7 @@ def build_coverage_map(
 
     items = list(zip(colors, class_labels(breaks))) + [(NO_DATA_COLOR, no_data_label)]
     m.add_child(Legend(legend_title, items))
+    m.add_child(MetricScale())
     if tile_url:
         folium.LayerControl(collapsed=True).add_to(m)
     if len(communes):

@@ -94,6 +94,7 @@ def test_map_from_three_boxes_has_legend_no_data_class_and_tooltip():
     for field in ("name", "district", "hi_text", "rate_text"):
         assert f'"{field}"' in parts.script
     assert "L.geoJson" in parts.script
+    assert "imperial: false" in parts.script
     assert parts.map_id in parts.html
 
 
