@@ -3,17 +3,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp, StopValidation, ValidationError
 
 from planner.services import imports
 
-COMMUNE_KIND_CHOICES = [("commune", _l("Xã")), ("ward", _l("Phường")), ("township", _l("Thị trấn"))]
+COMMUNE_KIND_CHOICES = [SelectChoice("commune", _l("Xã")), SelectChoice("ward", _l("Phường")),
+                        SelectChoice("township", _l("Thị trấn"))]
 
 IMPORT_KIND_CHOICES = [
-    ("communes", _l("Danh mục xã, phường, thị trấn")),
-    ("classifications", _l("Phân loại (khu vực I/II/III, xã ĐBKK vùng bãi ngang ven biển, huyện nghèo)")),
-    ("denominators", _l("Dân số và lực lượng lao động trong độ tuổi")),
-    ("coverage", _l("Số người tham gia BHYT, BHXH, BHTN theo tháng")),
+    SelectChoice("communes", _l("Danh mục xã, phường, thị trấn")),
+    SelectChoice("classifications", _l("Phân loại (khu vực I/II/III, xã ĐBKK vùng bãi ngang ven biển, huyện nghèo)")),
+    SelectChoice("denominators", _l("Dân số và lực lượng lao động trong độ tuổi")),
+    SelectChoice("coverage", _l("Số người tham gia BHYT, BHXH, BHTN theo tháng")),
 ]
 
 
@@ -29,6 +31,24 @@ class WholeNumberField(IntegerField):
         except imports.CellError:
             self.data = None
             raise ValueError(_l("Hãy nhập một số nguyên (ví dụ 15000).")) from None
+
+
+class ChoiceField(SelectField):
+    """A select whose wrong-choice messages are in Vietnamese."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "SelectField"  # the form macro draws selects by this name
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Lựa chọn không hợp lệ.")) from None
+
+    def pre_validate(self, form):
+        if self.choices is not None and self.data not in {self.coerce(c.value) for c in self.choices}:
+            raise ValidationError(_l("Lựa chọn không hợp lệ."))
 
 
 def _required():
@@ -57,8 +77,8 @@ class CommuneForm(FlaskForm):
         _required(), Regexp(r"^\d{5}$", message=_l("Mã xã phải gồm đúng 5 chữ số (ví dụ 16663).")),
     ])
     name = StringField(_l("Tên"), validators=[_required(), Length(max=120, message=_l("Tối đa 120 ký tự."))])
-    kind = SelectField(_l("Loại"), choices=COMMUNE_KIND_CHOICES)
-    district_id = SelectField(_l("Huyện"), coerce=int)
+    kind = ChoiceField(_l("Loại"), choices=COMMUNE_KIND_CHOICES)
+    district_id = ChoiceField(_l("Huyện"), coerce=int)
     lost_state_hi_people = WholeNumberField(
         _l("Số người mất thẻ BHYT do NSNN đóng"),
         description=_l("Người mất thẻ BHYT do ngân sách nhà nước đóng khi xã ra khỏi danh sách."),
@@ -92,7 +112,9 @@ class DenominatorForm(FlaskForm):
             raise ValidationError(_l("Xã đã có số liệu của năm này; hãy sửa dòng năm đó."))
 
     def validate_labour_force(self, field):
-        if field.data is not None and self.population.data is not None and field.data > self.population.data:
+        population = self.population
+        if field.data is not None and population.data is not None and not population.errors \
+                and field.data > population.data:
             raise ValidationError(_l("Lực lượng lao động trong độ tuổi không được lớn hơn dân số."))
 
 
@@ -133,7 +155,8 @@ class DeleteForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    kind = SelectField(_l("Loại dữ liệu"), choices=IMPORT_KIND_CHOICES)
+    kind = ChoiceField(_l("Loại dữ liệu"), choices=IMPORT_KIND_CHOICES)
     file = FileField(_l("Tệp CSV (UTF-8) hoặc Excel (.xlsx)"),
-                     validators=[FileRequired(_l("Hãy chọn tệp để tải lên."))])
+                     validators=[FileRequired(_l("Hãy chọn tệp để tải lên."))],
+                     render_kw={"accept": ".csv,.xlsx,text/csv"})
     dry_run = BooleanField(_l("Chạy thử (dry run): chỉ kiểm tra, không ghi"), default=True)

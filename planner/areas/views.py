@@ -1,5 +1,5 @@
 """The area registry: district and commune lists, a commune's page, edit forms and imports."""
-from datetime import date
+from datetime import date, timedelta, timezone
 
 from flask import (
     Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for,
@@ -9,7 +9,8 @@ from sqlmodel import select
 
 from planner.areas import forms
 from planner.db import get_session
-from planner.models import Commune, CoverageRecord, Denominator, District
+from planner.i18n import fmt_date, fmt_month, fmt_number
+from planner.models import ClassificationScheme, Commune, CoverageRecord, Denominator, District, User
 from planner.services import imports, registry, scope
 
 bp = Blueprint("areas", __name__)
@@ -32,6 +33,40 @@ def commune_kind_label(kind):
 @bp.app_template_filter("district_kind")
 def district_kind_label(kind):
     return district_kind_labels().get(kind, kind)
+
+
+def scheme_label(scheme, membership):
+    """'Khu vực III', 'Xã ĐBKK vùng bãi ngang ven biển', 'Huyện nghèo' or the scheme's own name."""
+    if scheme.code == "region_861":
+        return _("Khu vực %(category)s", category=membership.category)
+    if scheme.code == "coastal_353":
+        return _("Xã ĐBKK vùng bãi ngang ven biển")
+    if scheme.code == "poor_district":
+        return _("Huyện nghèo")
+    return scheme.name if membership.category == "yes" else f"{scheme.name}: {membership.category}"
+
+
+def audit_labels():
+    """Readable names of the actions, tables and columns in the audit trail."""
+    return {
+        "action_labels": {"create": _("Thêm"), "update": _("Sửa"), "delete": _("Xóa")},
+        "entity_labels": {
+            "commune": _("Xã"), "denominator": _("Dân số, lực lượng lao động"),
+            "coverage_record": _("Số người tham gia"), "classification_membership": _("Phân loại"),
+            "user_commune": _("Phân công nhân viên thu"), "commune_boundary": _("Ranh giới"),
+        },
+        "field_labels": {
+            "code": _("Mã"), "name": _("Tên"), "kind": _("Loại"), "district_id": _("Huyện (id)"),
+            "version_id": _("Phiên bản địa giới"), "commune_id": _("Xã (id)"),
+            "lost_state_hi_people": _("Số người mất thẻ BHYT do NSNN đóng"),
+            "year": _("Năm"), "population": _("Dân số"),
+            "labour_force": _("Lực lượng lao động trong độ tuổi"), "source": _("Nguồn"),
+            "period": _("Tháng"), "hi_participants": _("Người tham gia BHYT"),
+            "si_compulsory": _("BHXH bắt buộc"), "si_voluntary": _("BHXH tự nguyện"),
+            "ui_participants": _("BHTN"), "scheme_id": _("Danh mục (id)"), "category": _("Phân loại"),
+            "valid_from": _("Từ ngày"), "valid_to": _("Đến ngày"), "user_id": _("Người dùng (id)"),
+        },
+    }
 
 
 @bp.app_errorhandler(413)
@@ -126,18 +161,59 @@ def commune(code):
         district=db.get(District, found.district_id),
         figures=registry.commune_figures(session=db, commune=found),
         in_force=registry.classifications_in_force(session=db, commune_ids=[found.id]).get(found.id, []),
-        history=registry.audit_history(session=db, commune=found),
+        history=_readable_history(registry.audit_history(session=db, commune=found)),
         can_edit=scope.can_edit_commune(g.user, found),
         delete_form=forms.DeleteForm(),
         today=date.today(),
+        scheme_label=scheme_label,
+        **audit_labels(),
     )
+
+
+# Columns the reader does not need in the trail: the row's own keys.
+_HIDDEN_IN_HISTORY = {"id", "commune_id", "version_id"}
+VIETNAM_TIME = timezone(timedelta(hours=7))  # no daylight saving in Vietnam
+
+
+def _readable_history(history):
+    """Turn ids, dates, counts and kinds in audit values into what a reader understands."""
+    db = get_session()
+    names = {
+        "district_id": dict(db.execute(select(District.id, District.name)).all()),
+        "scheme_id": dict(db.execute(select(ClassificationScheme.id, ClassificationScheme.name)).all()),
+        "user_id": dict(db.execute(select(User.id, User.username)).all()),
+    }
+
+    def show(key, value):
+        if value is None or value == "":
+            return "–"
+        if key in names:
+            return names[key].get(value, value)
+        if key == "kind":
+            return commune_kind_label(value)
+        if key == "period":
+            return fmt_month(date.fromisoformat(value))
+        if key in ("valid_from", "valid_to"):
+            return fmt_date(value)
+        if isinstance(value, int) and not isinstance(value, bool) and key != "year":
+            return fmt_number(value)
+        return value
+
+    for item in history:
+        at = item["event"].at
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        item["at"] = at.astimezone(VIETNAM_TIME)
+        item["changes"] = [(key, show(key, old), show(key, new)) for key, old, new in item["changes"]
+                           if key not in _HIDDEN_IN_HISTORY]
+    return history
 
 
 def _district_choices(version):
     stmt = select(District).where(District.version_id == version.id).order_by(District.code)
     if not scope.is_province_wide(g.user):
         stmt = stmt.where(District.id == g.user.district_id)
-    return [(d.id, f"{d.code} – {d.name}") for d in get_session().execute(stmt).scalars()]
+    return [forms.SelectChoice(d.id, f"{d.code} – {d.name}") for d in get_session().execute(stmt).scalars()]
 
 
 @bp.route("/communes/<code>/edit", methods=["GET", "POST"])

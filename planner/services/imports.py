@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Optional
 
-from flask_babel import gettext as _
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -28,6 +29,14 @@ from planner.services.registry import current_version
 KINDS = ("communes", "classifications", "denominators", "coverage")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 REGION_SCHEME = "region_861"
+
+
+def _(text, **variables):
+    """gettext in a request; outside one (the CLI) the Vietnamese source text, since the
+    locale selector reads the request's session."""
+    if has_request_context():
+        return gettext(text, **variables)
+    return text % variables if variables else text
 
 
 @dataclass(frozen=True)
@@ -283,13 +292,15 @@ def _text(value):
 
 
 def parse_code(value, digits):
-    """A GSO code of `digits` digits; spreadsheets drop leading zeros, so pad them back."""
+    """A GSO code of exactly `digits` digits; a number cell lost its leading zeros, so pad those."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = str(value).zfill(digits)
     text = _text(value)
-    if not re.fullmatch(r"\d+", text) or len(text) > digits:
+    if not re.fullmatch(r"\d+", text) or len(text) != digits:
         raise CellError(_("Mã “%(code)s” không hợp lệ: phải gồm %(digits)d chữ số.", code=text, digits=digits))
-    return text.zfill(digits)
+    return text
 
 
 def parse_count(value, *, minimum=0):
@@ -477,9 +488,12 @@ def _check_classifications(row, ctx):
     elif scheme_code not in ctx.schemes and scheme_code not in KNOWN_SCHEMES:
         row.error("danh_muc", _("Danh mục “%(code)s” không xác định. Dùng: %(known)s.", code=scheme_code,
                                 known=", ".join(sorted(set(ctx.schemes) | set(KNOWN_SCHEMES)))))
+        scheme_code = None
     category = None
     raw_category = _text(row.raw("phan_loai"))
-    if not raw_category:
+    if scheme_code is None:
+        pass  # the category cannot be judged without its scheme
+    elif not raw_category:
         row.error("phan_loai", _("Ô này không được để trống."))
     elif scheme_code == REGION_SCHEME:
         category = REGION_WORDS.get(header_key(raw_category).removeprefix("khu_vuc_"))
@@ -613,9 +627,13 @@ WRITERS = {
 
 
 def _duplicate_message(kind, first_row):
-    if kind in ("communes",):
+    if kind == "communes":
         return _("Mã xã bị trùng: đã có ở dòng %(row)d.", row=first_row)
-    return _("Dòng này trùng với dòng %(row)d (cùng xã và cùng kỳ).", row=first_row)
+    if kind == "denominators":
+        return _("Trùng với dòng %(row)d (cùng xã, cùng năm).", row=first_row)
+    if kind == "coverage":
+        return _("Trùng với dòng %(row)d (cùng xã, cùng tháng).", row=first_row)
+    return _("Trùng với dòng %(row)d (cùng xã, cùng danh mục, cùng ngày bắt đầu).", row=first_row)
 
 
 def run_import(*, session, kind, filename, data, dry_run=True, user=None, max_bytes=None):
