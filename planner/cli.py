@@ -108,7 +108,8 @@ def _tabular_import_command(kind):
             result = imports.run_import(session=session, kind=kind, filename=path, data=data,
                                         dry_run=dry_run, user=None)
         for err in result.errors:
-            click.echo(f"row {err.row}: {err.column}: {err.message}", err=True)
+            where = ", ".join(str(part) for part in (err.row and f"row {err.row}", err.column) if part)
+            click.echo(f"{where}: {err.message}" if where else err.message, err=True)
         if result.errors:
             click.echo(f"{len(result.errors)} bad rows; nothing written.", err=True)
             sys.exit(1)

@@ -2,13 +2,15 @@
 from datetime import date, datetime
 
 from babel.numbers import format_decimal
-from flask import current_app, request, session
+from flask import current_app, has_request_context, session
 from flask_babel import Babel, get_locale
 
 babel = Babel()
 
 
 def select_locale():
+    if not has_request_context():  # CLI and background work speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang

@@ -95,10 +95,11 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    with app.app_context():
-        s = new_session(app)
-        yield s
-        s.close()
+    """A session of the test's own; no app context is held open, so each request gets a fresh
+    one (and a fresh g) exactly as in production."""
+    s = new_session(app)
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlmodel import select
 from planner.areas import forms
 from planner.db import get_session
 from planner.i18n import fmt_date, fmt_month, fmt_number
-from planner.models import ClassificationScheme, Commune, CoverageRecord, Denominator, District, User
+from planner.models import ClassificationScheme, Commune, CoverageRecord, Denominator, District, HierarchyVersion, User
 from planner.services import imports, registry, scope
 
 bp = Blueprint("areas", __name__)
@@ -155,16 +155,17 @@ def communes():
 def commune(code):
     db = get_session()
     found = _visible_commune(code)
+    on = registry.reference_date(db.get(HierarchyVersion, found.version_id))
     return render_template(
         "areas/commune.html",
         commune=found,
         district=db.get(District, found.district_id),
         figures=registry.commune_figures(session=db, commune=found),
-        in_force=registry.classifications_in_force(session=db, commune_ids=[found.id]).get(found.id, []),
+        in_force=registry.classifications_in_force(session=db, commune_ids=[found.id], on=on).get(found.id, []),
         history=_readable_history(registry.audit_history(session=db, commune=found)),
         can_edit=scope.can_edit_commune(g.user, found),
         delete_form=forms.DeleteForm(),
-        today=date.today(),
+        today=on,
         scheme_label=scheme_label,
         **audit_labels(),
     )

@@ -22,6 +22,7 @@ def verify_password(user, password):
 
 def load_user():
     g.user = None
+    audit.set_actor(None, "anonymous")  # never inherit the previous request's author
     user_id = session.get("user_id")
     if user_id is not None:
         user = get_session().get(User, user_id)

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Optional
 
-from flask import has_request_context
-from flask_babel import gettext
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -29,14 +28,6 @@ from planner.services.registry import current_version
 KINDS = ("communes", "classifications", "denominators", "coverage")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 REGION_SCHEME = "region_861"
-
-
-def _(text, **variables):
-    """gettext in a request; outside one (the CLI) the Vietnamese source text, since the
-    locale selector reads the request's session."""
-    if has_request_context():
-        return gettext(text, **variables)
-    return text % variables if variables else text
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,14 @@ def figures_basis(*, session, version_id):
     return period, year
 
 
+def reference_date(version):
+    """The day whose classifications apply to a hierarchy version: today, or its last day if past."""
+    today = date.today()
+    if version is not None and version.valid_to is not None and version.valid_to < today:
+        return version.valid_to
+    return today
+
+
 def classifications_in_force(*, session, commune_ids, on=None):
     """{commune_id: [(scheme, membership), ...]} of the memberships valid on a day (default today)."""
     on = on or date.today()
@@ -167,7 +175,7 @@ def commune_rows(*, session, user, version, q="", district_code="", kind="", reg
     """One page of the communes the user sees, filtered, with their figures.
 
     Search compares diacritic-free keys in Python: a province has a few hundred communes.
-    region: "I", "II", "III" or "none" (no Region class in force today).
+    region: "I", "II", "III" or "none" (no Region class in force on the version's reference date).
     """
     stmt = (
         select(Commune, District)
@@ -183,7 +191,8 @@ def commune_rows(*, session, user, version, q="", district_code="", kind="", reg
     if q and q.strip():
         key = fold(q)
         rows = [r for r in rows if key in fold(f"{r[0].code} {r[0].name}")]
-    in_force = classifications_in_force(session=session, commune_ids=[c.id for c, _ in rows])
+    in_force = classifications_in_force(session=session, commune_ids=[c.id for c, _ in rows],
+                                        on=reference_date(version))
     if region:
         wanted = None if region == "none" else region
         rows = [r for r in rows if _region_of(in_force.get(r[0].id, ())) == wanted]

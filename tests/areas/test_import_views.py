@@ -130,4 +130,4 @@ def test_cli_import_reports_bad_rows(world, app, session, tmp_path):
     path.write_bytes(csv_bytes(DENOMINATORS + [["99999", "2025", "1", "1", ""]]))
     result = app.test_cli_runner().invoke(args=["import", "denominators", str(path)])
     assert result.exit_code == 1
-    assert "row 3: ma_xa: Mã xã “99999” không có" in result.output
+    assert "row 3, ma_xa: Mã xã “99999” không có" in result.output
