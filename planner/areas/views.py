@@ -151,10 +151,15 @@ def communes():
 
 # --- a commune ----------------------------------------------------------------------------
 
+HISTORY_PAGE = 20  # audit events per page on a commune's page
+
+
 @bp.route("/communes/<code>")
 def commune(code):
     db = get_session()
     found = _visible_commune(code)
+    history_pages = max(1, -(-registry.audit_history_count(session=db, commune=found) // HISTORY_PAGE))
+    history_page = min(max(1, request.args.get("history_page", 1, type=int)), history_pages)
     on = registry.reference_date(db.get(HierarchyVersion, found.version_id))
     return render_template(
         "areas/commune.html",
@@ -162,7 +167,10 @@ def commune(code):
         district=db.get(District, found.district_id),
         figures=registry.commune_figures(session=db, commune=found),
         in_force=registry.classifications_in_force(session=db, commune_ids=[found.id], on=on).get(found.id, []),
-        history=_readable_history(registry.audit_history(session=db, commune=found)),
+        history=_readable_history(registry.audit_history(
+            session=db, commune=found, limit=HISTORY_PAGE, offset=(history_page - 1) * HISTORY_PAGE)),
+        history_page=history_page,
+        history_pages=history_pages,
         can_edit=scope.can_edit_commune(g.user, found),
         delete_form=forms.DeleteForm(),
         today=on,

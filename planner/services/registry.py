@@ -261,11 +261,17 @@ def population_of(*, session, commune_id, year):
     ).scalar()
 
 
-def audit_history(*, session, commune, limit=200):
+def audit_history_count(*, session, commune):
+    return session.execute(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.commune_id == commune.id)
+    ).scalar()
+
+
+def audit_history(*, session, commune, limit=200, offset=0):
     """The commune's audit events, newest first, each with its changed fields as (field, before, after)."""
     events = session.execute(
         select(AuditEvent).where(AuditEvent.commune_id == commune.id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
     ).scalars().all()
     history = []
     for e in events:
