@@ -49,7 +49,7 @@ def test_english_switch_in_the_browser(live_app, browser):
         page.click("#lang-switch")
         page.wait_for_load_state()
         assert page.locator("html").get_attribute("lang") == "en"
-        assert "Sign out" in page.locator("nav").inner_text()
+        assert "Sign out" in page.locator("nav.navbar").inner_text()
         page.screenshot(path=str(ARTIFACTS / "page-communes-en-1280.png"))
         page.click("#lang-switch")
         page.wait_for_load_state()
