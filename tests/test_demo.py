@@ -19,7 +19,7 @@ def test_demo_builds_nghe_an_and_is_idempotent(runner, session):
     first = _counts(session)
     assert first["District"] == 21
     assert first["Commune"] == 460
-    assert first["CoverageRecord"] == 460 * 12
+    assert first["CoverageRecord"] == 460 * (12 + 10)  # 2024 and January-October 2025
     assert first["User"] >= 2 + 21 + 21  # admin, leader, a head per district, agents
     assert session.execute(select(Commune).where(Commune.code == "16663")).scalars().one().name == "Phường Đông Vĩnh"
 
@@ -30,7 +30,8 @@ def test_demo_builds_nghe_an_and_is_idempotent(runner, session):
 
 def test_demo_is_calibrated_to_published_2024_figures(runner, session):
     assert runner.invoke(args=["demo"]).exit_code == 0
-    pop, labour = session.execute(select(func.sum(Denominator.population), func.sum(Denominator.labour_force))).one()
+    pop, labour = session.execute(select(func.sum(Denominator.population), func.sum(Denominator.labour_force))
+                                  .where(Denominator.year == 2024)).one()
     hi, si = session.execute(
         select(func.sum(CoverageRecord.hi_participants),
                func.sum(CoverageRecord.si_compulsory + CoverageRecord.si_voluntary))
@@ -49,7 +50,7 @@ def test_demo_communes_that_lost_cards_have_lower_coverage(runner, session):
         select(lost_flag, func.sum(CoverageRecord.hi_participants), func.sum(Denominator.population))
         .join(CoverageRecord, CoverageRecord.commune_id == Commune.id)
         .join(Denominator, Denominator.commune_id == Commune.id)
-        .where(CoverageRecord.period == date(2024, 12, 1))
+        .where(CoverageRecord.period == date(2024, 12, 1), Denominator.year == 2024)
         .group_by(lost_flag)
     ).all()
     rate = {bool(lost): hi / pop for lost, hi, pop in rows}

@@ -18,6 +18,7 @@ DEMO_SOURCE = "Dữ liệu minh họa (demo)"
 VERSION_NAME = "Nghệ An 2020–2024 (460 xã)"
 PROVINCE_CODE = "40"
 YEAR = 2024
+NEXT_YEAR_MONTHS = 10  # demo actuals run to October 2025, so the 2025 plan has progress to show
 # Published end-of-2024 figures (shared/facts): the demo's December totals hit them exactly.
 HI_PARTICIPANTS_2024 = 2_970_132
 HI_RATE_2024 = 0.940
@@ -84,7 +85,8 @@ def build_demo(*, session, boundaries=None, password="demo123"):
     ).first()
     if has_figures is None:
         _build_figures(session, version)
-        report.append(f"Đã sinh số liệu minh họa 12 tháng năm {YEAR} / generated 12 months of demo coverage.")
+        report.append(f"Đã sinh số liệu minh họa 01/{YEAR}–{NEXT_YEAR_MONTHS:02d}/{YEAR + 1} / "
+                      f"generated demo coverage {YEAR}-01 to {YEAR + 1}-{NEXT_YEAR_MONTHS:02d}.")
     report.extend(_build_users(session, version, password))
     if boundaries:
         from planner.services.boundaries import BoundaryImportError, has_boundaries, import_boundaries
@@ -221,7 +223,27 @@ def _build_figures(session, version):
                 commune_id=p["commune"].id, period=date(YEAR, month, 1), hi_participants=hi,
                 si_compulsory=compulsory, si_voluntary=si - compulsory,
                 ui_participants=round(compulsory * 0.86), source=DEMO_SOURCE))
+        _next_year(session, rng, p, hi_dec[i], si_dec[i], lost=id(p) in lost_ids)
     session.commit()
+
+
+def _next_year(session, rng, p, hi_dec, si_dec, *, lost):
+    """January to October of the following year, so a plan for it has actuals to track: the
+    population grows a little, communes that lost cards win people back faster."""
+    population = round(p["population"] * 1.006)
+    labour = round(p["labour"] * 1.004)
+    session.add(Denominator(commune_id=p["commune"].id, year=YEAR + 1, population=population,
+                            labour_force=labour, source=DEMO_SOURCE))
+    hi_gain = rng.uniform(0.03, 0.09) if lost else rng.uniform(-0.004, 0.012)
+    si_gain = rng.uniform(0.0, 0.09)
+    for month in range(1, NEXT_YEAR_MONTHS + 1):
+        hi = min(population, round(hi_dec * (1 + hi_gain * month / 12)))
+        si = round(si_dec * (1 + si_gain * month / 12))
+        compulsory = round(si * p["compulsory_share"])
+        session.add(CoverageRecord(
+            commune_id=p["commune"].id, period=date(YEAR + 1, month, 1), hi_participants=hi,
+            si_compulsory=compulsory, si_voluntary=si - compulsory,
+            ui_participants=round(compulsory * 0.86), source=DEMO_SOURCE))
 
 
 def _cap_and_redistribute(values, caps):

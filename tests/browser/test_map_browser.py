@@ -66,7 +66,7 @@ def test_map_draws_every_commune_offline(live_app, browser):
         assert legend.is_visible()
         assert "Không có số liệu" in legend.inner_text()
         assert page.locator(".folium-map path:not(.leaflet-interactive)").count() > 0
-        assert "Số liệu tháng 12/2024" in page.locator("#map-period").inner_text()
+        assert "Số liệu tháng 10/2025" in page.locator("#map-period").inner_text()  # the demo runs to October 2025
         assert page.locator("#demo-badge").is_visible()
         assert page.locator("#lowest-communes tbody tr").count() == 10
         # Hovering a commune shows its tooltip with the figures.
