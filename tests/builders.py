@@ -73,4 +73,5 @@ def small_province(session):
         "agent": add_user(session, "agent-16663", "agent", district=vinh, communes=[communes["16663"]]),
     }
     session.commit()
-    return {"version": v, "districts": {"412": vinh, "417": kyson}, "communes": communes, "users": users}
+    return {"version": v, "province": p, "districts": {"412": vinh, "417": kyson}, "communes": communes,
+            "users": users}

@@ -56,10 +56,37 @@ CASES = [
 ]
 
 
+def _feature_cases():
+    """Features list their own routes in tests/access_<feature>.py (CASES, same shape)."""
+    import importlib
+    import pkgutil
+
+    import tests
+
+    extra = []
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.name.startswith("access_"):
+            extra.extend(importlib.import_module(f"tests.{info.name}").CASES)
+    return extra
+
+
+CASES = CASES + _feature_cases()
+
+
 def test_every_route_is_in_the_table(app):
     covered = {endpoint for endpoint, *_ in CASES}
     routes = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert routes - covered == set(), "add these routes to tests/test_access.py"
+
+
+def url_values(world):
+    """Ids a case's URL may name: {leader_id}, {province_id}, {district_412_id}, {commune_16663_id}, ..."""
+    values = {"leader_id": world["users"]["leader"].id, "agent_id": world["users"]["agent"].id,
+              "province_id": world["province"].id}
+    values.update({f"district_{code}_id": d.id for code, d in world["districts"].items()})
+    values.update({f"commune_{code}_id": c.id for code, c in world["communes"].items()})
+    values.update({f"target_{name}_id": t.id for name, t in world.get("targets", {}).items()})
+    return values
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -71,7 +98,7 @@ def test_route_by_role(app, world, role):
     failures = []
     for endpoint, method, url, expected_by_role in CASES:
         expected = expected_by_role.get(role, LOGIN)
-        url = url.format(leader_id=world["users"]["leader"].id)
+        url = url.format(**url_values(world))
         resp = client.open(url, method=method)
         if expected == LOGIN:
             ok = resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
