@@ -75,3 +75,20 @@ def small_province(session):
     session.commit()
     return {"version": v, "province": p, "districts": {"412": vinh, "417": kyson}, "communes": communes,
             "users": users}
+
+
+def small_plan(session, world, year=2024):
+    """HI coverage targets for the small province: province 95% (assigned), district 412 96%
+    (assigned), commune 16663 97% (draft). Returns {"province": t, "district_412": t, "commune_16663": t}."""
+    from planner.services import targets
+
+    leader = world["users"]["leader"]
+    province = targets.set_target(session=session, user=leader, metric="hi_coverage", level="province",
+                                  unit_id=world["province"].id, year=year, value=95.0, status="assigned")
+    district = targets.set_target(session=session, user=leader, metric="hi_coverage", level="district",
+                                  unit_id=world["districts"]["412"].id, year=year, value=96.0,
+                                  status="assigned", parent_id=province.id)
+    commune = targets.set_target(session=session, user=world["users"]["head"], metric="hi_coverage",
+                                 level="commune", unit_id=world["communes"]["16663"].id, year=year,
+                                 value=97.0, parent_id=district.id)
+    return {"province": province, "district_412": district, "commune_16663": commune}

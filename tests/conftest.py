@@ -104,8 +104,10 @@ def session(app):
 
 @pytest.fixture
 def world(session):
-    """The small province of tests/builders.py."""
-    return builders.small_province(session)
+    """The small province of tests/builders.py, with a small 2024 HI plan (world["targets"])."""
+    world = builders.small_province(session)
+    world["targets"] = builders.small_plan(session, world)
+    return world
 
 
 @pytest.fixture
