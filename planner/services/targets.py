@@ -1,4 +1,5 @@
 """Targets: set, revise (with optimistic locking), assign, accept, and cascade by allocation."""
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -149,8 +150,10 @@ def can_accept(user, *, session, target):
 # --- reading -------------------------------------------------------------------------------
 
 def find_target(*, session, metric, level, unit_id, year):
+    """The target as the database has it now (not a stale copy from this session's cache)."""
     return session.execute(select(Target).where(
         Target.metric == metric, Target.level == level, Target.unit_id == unit_id, Target.year == year)
+        .execution_options(populate_existing=True)
     ).scalars().first()
 
 
@@ -172,11 +175,11 @@ def children_targets(*, session, target):
 
 def _check_value(metric, value):
     if value is None:
-        raise TargetError("Hãy nhập giá trị chỉ tiêu.")
+        raise TargetError(_("Hãy nhập giá trị chỉ tiêu."))
     if value < 0:
-        raise TargetError("Chỉ tiêu không được âm.")
+        raise TargetError(_("Chỉ tiêu không được âm."))
     if metric.is_rate and value > 100:
-        raise TargetError("Tỷ lệ không được vượt quá 100%.")
+        raise TargetError(_("Tỷ lệ không được vượt quá 100%."))
 
 
 def _record_revision(session, target, reason, username):
@@ -185,13 +188,24 @@ def _record_revision(session, target, reason, username):
                                changed_by=username))
 
 
+def _conflict(session, target):
+    session.rollback()
+    session.expire_all()
+    return TargetConflict(session.get(Target, target.id))
+
+
 def _commit(session, target):
     try:
         session.commit()
     except StaleDataError:
-        session.rollback()
-        session.expire_all()
-        raise TargetConflict(session.get(Target, target.id)) from None
+        raise _conflict(session, target) from None
+
+
+def _flush(session, target):
+    try:
+        session.flush()
+    except StaleDataError:
+        raise _conflict(session, target) from None
 
 
 def set_target(*, session, user, metric, level, unit_id, year, value=None, people=None, reason="",
@@ -207,7 +221,7 @@ def set_target(*, session, user, metric, level, unit_id, year, value=None, peopl
     if value is None and people is not None:
         value = from_people(m, people, denominator)
         if value is None:
-            raise TargetError("Không có mẫu số (dân số / lực lượng lao động) để quy đổi số người ra tỷ lệ.")
+            raise TargetError(_("Không có mẫu số (dân số / lực lượng lao động) để quy đổi số người ra tỷ lệ."))
     _check_value(m, value)
     if people is None:
         people = to_people(m, value, denominator)
@@ -225,7 +239,7 @@ def set_target(*, session, user, metric, level, unit_id, year, value=None, peopl
         changed = (abs((target.value or 0) - value) > 1e-9 or target.people != people
                    or (status and status != target.status))
         if target.status == "accepted" and changed and not (reason or "").strip():
-            raise TargetError("Chỉ tiêu đã được chấp nhận: hãy ghi lý do điều chỉnh.")
+            raise TargetError(_("Chỉ tiêu đã được chấp nhận: hãy ghi lý do điều chỉnh."))
         if not changed and milestone_values is None:
             return target
         target.value, target.people, target.denominator = value, people, denominator
@@ -238,7 +252,7 @@ def set_target(*, session, user, metric, level, unit_id, year, value=None, peopl
         target.revision += 1
         target.updated_by, target.updated_at = username, utcnow()
         session.add(target)
-        session.flush()
+        _flush(session, target)
     if milestone_values is not None:
         _set_milestones(session, target, m, milestone_values)
     _record_revision(session, target, reason, username)
@@ -257,7 +271,7 @@ def _set_milestones(session, target, metric, values):
             continue
         _check_value(metric, value)
         if period.year != target.year:
-            raise TargetError("Mốc phải nằm trong năm của chỉ tiêu.")
+            raise TargetError(_("Mốc phải nằm trong năm của chỉ tiêu."))
         if period in existing:
             existing[period].value = value
         else:
@@ -267,20 +281,21 @@ def _set_milestones(session, target, metric, values):
 def change_status(*, session, user, target, status, expected_version=None, reason=""):
     """Move a target along draft -> assigned -> accepted (or back to draft with a reason)."""
     if status not in STATUS_ORDER:
-        raise TargetError("Trạng thái không hợp lệ.")
+        raise TargetError(_("Trạng thái không hợp lệ."))
+    session.refresh(target)
     if expected_version is not None and int(expected_version) != target.version:
         raise TargetConflict(target)
     if status == target.status:
         return target
     if status == "accepted" and not can_accept(user, session=session, target=target):
-        raise TargetError("Bạn không có quyền chấp nhận chỉ tiêu này.")
+        raise TargetError(_("Bạn không có quyền chấp nhận chỉ tiêu này."))
     if target.status == "accepted" and not (reason or "").strip():
-        raise TargetError("Chỉ tiêu đã được chấp nhận: hãy ghi lý do điều chỉnh.")
+        raise TargetError(_("Chỉ tiêu đã được chấp nhận: hãy ghi lý do điều chỉnh."))
     target.status = status
     target.revision += 1
     target.updated_by, target.updated_at = user.username, utcnow()
     session.add(target)
-    session.flush()
+    _flush(session, target)
     _record_revision(session, target, reason, user.username)
     _commit(session, target)
     return target
@@ -347,14 +362,14 @@ def apply_allocation(*, session, user, parent, rule, people_by_unit, reason="", 
     """Write the children's targets (all or none) from {unit_id: people}; returns them."""
     level = CHILD_LEVEL.get(parent.level)
     if level is None:
-        raise TargetError("Chỉ tiêu cấp này không phân bổ tiếp được.")
+        raise TargetError(_("Chỉ tiêu cấp này không phân bổ tiếp được."))
     written = []
     try:
         for unit_id, people in people_by_unit.items():
             if people is None or people < 0:
-                raise TargetError("Số người phân bổ không được âm.")
+                raise TargetError(_("Số người phân bổ không được âm."))
             if not can_set(user, session=session, level=level, unit_id=unit_id):
-                raise TargetError("Bạn không có quyền giao chỉ tiêu cho đơn vị này.")
+                raise TargetError(_("Bạn không có quyền giao chỉ tiêu cho đơn vị này."))
             m = get_metric(parent.metric)
             kwargs = {"people": people} if m.is_rate else {"value": float(people), "people": people}
             written.append(set_target(
@@ -364,7 +379,7 @@ def apply_allocation(*, session, user, parent, rule, people_by_unit, reason="", 
         session.commit()
     except StaleDataError:
         session.rollback()
-        raise TargetError("Một chỉ tiêu vừa được người khác sửa; hãy tải lại trang.") from None
+        raise TargetError(_("Một chỉ tiêu vừa được người khác sửa; hãy tải lại trang.")) from None
     except Exception:
         session.rollback()
         raise
