@@ -23,11 +23,14 @@ from planner.models.areas import (  # noqa: E402
 )
 from planner.models.users import User, UserCommune  # noqa: E402
 from planner.models.audit import AuditEvent  # noqa: E402
+from planner.models.fieldwork import (  # noqa: E402
+    Activity, AgentProfile, Campaign, CashHandover, Conference, Reconciliation,
+)
 from planner.models.targets import ApiToken, PaceSetting, Target, TargetMilestone, TargetRevision  # noqa: E402
 
 __all__ = [
     "SQLModel", "HierarchyVersion", "Province", "District", "Commune", "CommuneBoundary",
     "ClassificationScheme", "ClassificationMembership", "Denominator", "CoverageRecord",
     "User", "UserCommune", "AuditEvent", "Target", "TargetMilestone", "TargetRevision", "PaceSetting",
-    "ApiToken",
+    "ApiToken", "Campaign", "Conference", "AgentProfile", "Activity", "CashHandover", "Reconciliation",
 ]
