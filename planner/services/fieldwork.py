@@ -1,0 +1,287 @@
+"""Field work rules: validate and save conferences and activity entries (idempotent by the
+device-made id), review them, and keep the audit trail (automatic on every flush)."""
+from datetime import date, datetime, time
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from planner.models import Activity, Campaign, Commune, Conference, User, UserCommune
+from planner.models.areas import utcnow
+from planner.models.fieldwork import AUDIENCE_GROUPS, CONFERENCE_FORMATS
+from planner.services import scope
+
+CONFERENCE_COUNTS = ("attendees", "attendees_men", "attendees_women", "attendees_ethnic_minority",
+                     "reg_voluntary_si", "reg_household_hi", "prospects", "cost_vnd")
+ACTIVITY_COUNTS = ("household_visits", "new_voluntary_si", "new_household_hi", "renewed_household_hi",
+                   "amount_collected_vnd", "receipts_issued", "receipts_amount_vnd")
+MAX_COUNT = 10 ** 12
+
+
+class EntryInvalid(ValueError):
+    """The entry breaks a rule; errors maps a field name to a message the agent can act on."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+def _int(data, key, errors):
+    raw = data.get(key)
+    if raw is None or raw == "":
+        return 0
+    if isinstance(raw, bool):
+        errors[key] = _("Phải là số nguyên.")
+        return 0
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, str):
+        text = raw.strip().replace(".", "").replace(",", "").replace(" ", "")
+        if not text.lstrip("-").isdigit():
+            errors[key] = _("Phải là số nguyên.")
+            return 0
+        raw = int(text)
+    if not isinstance(raw, int):
+        errors[key] = _("Phải là số nguyên.")
+        return 0
+    if raw < 0:
+        errors[key] = _("Không được âm.")
+    elif raw > MAX_COUNT:
+        errors[key] = _("Số quá lớn.")
+    return raw
+
+
+def _date(data, key, errors, *, today):
+    raw = data.get(key)
+    if isinstance(raw, date):
+        value = raw
+    else:
+        text = str(raw or "").strip()
+        value = None
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                value = datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+        if value is None:
+            errors[key] = _("Ngày không hợp lệ (dd/mm/yyyy).")
+            return None
+    if value > today:
+        errors[key] = _("Ngày không được ở tương lai.")
+    elif value.year < 2000:
+        errors[key] = _("Ngày quá xa trong quá khứ.")
+    return value
+
+
+def _time(data, key, errors):
+    raw = data.get(key)
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, time):
+        return raw
+    try:
+        return datetime.strptime(str(raw).strip()[:5], "%H:%M").time()
+    except ValueError:
+        errors[key] = _("Giờ không hợp lệ (HH:MM).")
+        return None
+
+
+def _float(data, key, errors, low, high):
+    raw = data.get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        errors[key] = _("Phải là số.")
+        return None
+    if not (low <= value <= high):
+        errors[key] = _("Ngoài khoảng cho phép (%(low)s đến %(high)s).", low=low, high=high)
+    return value
+
+
+def _text(data, key, limit):
+    return str(data.get(key) or "").strip()[:limit]
+
+
+def _device_id(data, errors):
+    value = str(data.get("device_id") or "").strip()
+    if not (8 <= len(value) <= 64) or not all(ch.isalnum() or ch in "-_" for ch in value):
+        errors["device_id"] = _("Thiếu mã bản ghi của thiết bị (8–64 ký tự chữ, số, - hoặc _).")
+    return value
+
+
+def _commune(session, user, data, errors):
+    raw = data.get("commune_id")
+    code = str(data.get("commune_code") or "").strip()
+    commune = None
+    if raw not in (None, ""):
+        try:
+            commune = session.get(Commune, int(raw))
+        except (TypeError, ValueError):
+            commune = None
+    elif code:
+        from planner.services.registry import current_version
+        version = current_version(session=session)
+        commune = version and session.execute(
+            select(Commune).where(Commune.version_id == version.id, Commune.code == code)).scalars().first()
+    if commune is None:
+        errors["commune_id"] = _("Hãy chọn xã.")
+        return None
+    if not scope.can_view_commune(user, commune, session=session):
+        errors["commune_id"] = _("Xã này ngoài địa bàn bạn phụ trách.")
+        return None
+    return commune
+
+
+def _choices(raw, allowed, key, errors):
+    items = raw if isinstance(raw, (list, tuple)) else [x for x in str(raw or "").split(",")]
+    items = [str(x).strip() for x in items if str(x).strip()]
+    bad = [x for x in items if x not in allowed]
+    if bad:
+        errors[key] = _("Giá trị không hợp lệ: %(values)s.", values=", ".join(bad))
+    return ",".join(dict.fromkeys(x for x in items if x in allowed))
+
+
+# --- conferences ---------------------------------------------------------------------------
+
+def parse_conference(*, session, user, data, today=None):
+    """Checked field values of a conference, or EntryInvalid with every problem."""
+    today = today or date.today()
+    errors = {}
+    values = {"device_id": _device_id(data, errors)}
+    commune = _commune(session, user, data, errors)
+    values["commune_id"] = commune.id if commune else None
+    values["held_on"] = _date(data, "held_on", errors, today=today)
+    values["start_time"] = _time(data, "start_time", errors)
+    values["format"] = str(data.get("format") or "").strip()
+    if values["format"] not in CONFERENCE_FORMATS:
+        errors["format"] = _("Hãy chọn hình thức hội nghị.")
+    values["audience_groups"] = _choices(data.get("audience_groups"), AUDIENCE_GROUPS, "audience_groups", errors)
+    for key in CONFERENCE_COUNTS:
+        values[key] = _int(data, key, errors)
+    for key, limit in (("hamlet", 120), ("chair", 200), ("speakers", 500), ("notes", 2000)):
+        values[key] = _text(data, key, limit)
+    values["latitude"] = _float(data, "latitude", errors, -90, 90)
+    values["longitude"] = _float(data, "longitude", errors, -180, 180)
+    values["accuracy_m"] = _float(data, "accuracy_m", errors, 0, 100_000)
+    campaign_id = data.get("campaign_id")
+    values["campaign_id"] = None
+    if campaign_id not in (None, ""):
+        campaign = session.get(Campaign, int(campaign_id)) if str(campaign_id).isdigit() else None
+        if campaign is None:
+            errors["campaign_id"] = _("Không có chiến dịch này.")
+        else:
+            values["campaign_id"] = campaign.id
+            if values["held_on"] and not (campaign.start_date <= values["held_on"] <= campaign.end_date):
+                errors["held_on"] = _("Ngày hội nghị nằm ngoài thời gian của chiến dịch.")
+    attendees = values["attendees"]
+    if "attendees" not in errors:
+        if attendees == 0:
+            errors["attendees"] = _("Hãy nhập số người dự.")
+        if values["attendees_men"] + values["attendees_women"] > attendees:
+            errors["attendees_women"] = _("Số nam và nữ cộng lại vượt quá số người dự.")
+        if values["attendees_ethnic_minority"] > attendees:
+            errors["attendees_ethnic_minority"] = _("Số người dân tộc thiểu số vượt quá số người dự.")
+        if values["reg_voluntary_si"] + values["reg_household_hi"] > attendees:
+            errors["reg_household_hi"] = _("Số đăng ký tại chỗ vượt quá số người dự.")
+    if errors:
+        raise EntryInvalid(errors)
+    return values
+
+
+def _save(session, model, user, values, *, commit):
+    """Insert by device id; a resend of an accepted entry changes nothing; a resend of a
+    returned entry replaces it and sends it back for review. Returns (entry, outcome)."""
+    existing = session.execute(select(model).where(model.device_id == values["device_id"])).scalars().first()
+    if existing is not None:
+        if existing.created_by_id not in (None, user.id):
+            raise EntryInvalid({"device_id": _("Mã bản ghi này đã được người khác dùng.")})
+        if existing.status != "returned":
+            return existing, "duplicate"
+        for key, value in values.items():
+            setattr(existing, key, value)
+        existing.status, existing.updated_at = "submitted", utcnow()
+        entry, outcome = existing, "resubmitted"
+    else:
+        entry = model(**values, created_by_id=user.id, status="submitted")
+        session.add(entry)
+        outcome = "created"
+    session.flush()
+    if commit:
+        session.commit()
+    return entry, outcome
+
+
+def save_conference(*, session, user, data, today=None, commit=True):
+    values = parse_conference(session=session, user=user, data=data, today=today)
+    return _save(session, Conference, user, values, commit=commit)
+
+
+# --- activities ----------------------------------------------------------------------------
+
+def parse_activity(*, session, user, data, today=None):
+    today = today or date.today()
+    errors = {}
+    values = {"device_id": _device_id(data, errors)}
+    commune = _commune(session, user, data, errors)
+    values["commune_id"] = commune.id if commune else None
+    values["done_on"] = _date(data, "done_on", errors, today=today)
+    for key in ACTIVITY_COUNTS:
+        values[key] = _int(data, key, errors)
+    values["notes"] = _text(data, "notes", 2000)
+    agent_id = data.get("agent_id")
+    if user.role == "agent":
+        values["agent_id"] = user.id
+    else:
+        agent = session.get(User, int(agent_id)) if str(agent_id or "").isdigit() else None
+        if agent is None or agent.role != "agent":
+            errors["agent_id"] = _("Hãy chọn nhân viên thu.")
+        elif commune is not None and session.get(UserCommune, (agent.id, commune.id)) is None:
+            errors["agent_id"] = _("Nhân viên thu này không phụ trách xã đã chọn.")
+        values["agent_id"] = agent.id if agent else None
+    if not errors:
+        if values["receipts_issued"] == 0 and values["amount_collected_vnd"] > 0:
+            errors["receipts_issued"] = _("Đã thu tiền thì phải có biên lai.")
+        if values["receipts_amount_vnd"] > values["amount_collected_vnd"]:
+            errors["receipts_amount_vnd"] = _("Tiền trên biên lai vượt quá số tiền đã thu.")
+        enrolled = values["new_voluntary_si"] + values["new_household_hi"] + values["renewed_household_hi"]
+        if enrolled and values["household_visits"] == 0 and not values["notes"]:
+            pass  # enrolments at a collection point need no visit
+    if errors:
+        raise EntryInvalid(errors)
+    return values
+
+
+def save_activity(*, session, user, data, today=None, commit=True):
+    values = parse_activity(session=session, user=user, data=data, today=today)
+    return _save(session, Activity, user, values, commit=commit)
+
+
+# --- review --------------------------------------------------------------------------------
+
+def can_review(user, *, session, entry):
+    if user.role in ("leader", "admin"):
+        return True
+    if user.role != "district_head":
+        return False
+    commune = session.get(Commune, entry.commune_id)
+    return commune is not None and commune.district_id == user.district_id
+
+
+def review(*, session, user, entry, decision, reason=""):
+    """Approve an entry, or return it to its agent with a reason to fix and resend."""
+    if decision not in ("approved", "returned"):
+        raise EntryInvalid({"decision": _("Quyết định không hợp lệ.")})
+    if not can_review(user, session=session, entry=entry):
+        raise EntryInvalid({"decision": _("Bạn không có quyền duyệt bản ghi này.")})
+    if decision == "returned" and not (reason or "").strip():
+        raise EntryInvalid({"reason": _("Hãy ghi lý do trả lại để người nhập sửa.")})
+    entry.status = decision
+    entry.review_reason = (reason or "").strip()[:500]
+    entry.reviewed_by, entry.reviewed_at = user.username, utcnow()
+    session.add(entry)
+    session.commit()
+    return entry
