@@ -7,7 +7,7 @@ a rolled-back change leaves no event.
 import contextvars
 import json
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import event, inspect, insert
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ def acting_as(user_id, username):
 
 
 def _plain(value):
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     return value
 

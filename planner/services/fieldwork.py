@@ -247,9 +247,6 @@ def parse_activity(*, session, user, data, today=None):
             errors["receipts_issued"] = _("Đã thu tiền thì phải có biên lai.")
         if values["receipts_amount_vnd"] > values["amount_collected_vnd"]:
             errors["receipts_amount_vnd"] = _("Tiền trên biên lai vượt quá số tiền đã thu.")
-        enrolled = values["new_voluntary_si"] + values["new_household_hi"] + values["renewed_household_hi"]
-        if enrolled and values["household_visits"] == 0 and not values["notes"]:
-            pass  # enrolments at a collection point need no visit
     if errors:
         raise EntryInvalid(errors)
     return values
