@@ -1,0 +1,248 @@
+"""Reports on approved field work: conversion of conferences, agents' activity against quota,
+and cash reconciliation. Grouped SQL does the counting; Python only shapes the few result rows."""
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from planner.models import (
+    Activity, CashHandover, Commune, Conference, Reconciliation, Target, User,
+)
+from planner.models.areas import utcnow
+from planner.models.fieldwork import AUDIENCE_GROUPS, CONFERENCE_FORMATS
+from planner.services import scope
+
+DEFAULT_WINDOW_DAYS = 30
+MEASURES = ("conferences", "attendees", "registered", "attributed", "cost")
+
+
+def _days_before(column, days, dialect):
+    """column - days, as a date, in the database's own date arithmetic."""
+    if dialect == "sqlite":
+        return func.date(column, f"-{int(days)} days")
+    return column - literal(int(days))
+
+
+def _commune_scope(user, district_id=None):
+    condition = scope.commune_filter(user)
+    if district_id is not None:
+        condition = and_(condition, Commune.district_id == district_id)
+    return condition
+
+
+def attributed_new_participants(*, session, user, date_from, date_to, window_days=DEFAULT_WINDOW_DAYS,
+                                district_id=None):
+    """A SELECT of (conference_id, new participants attributed to it).
+
+    New voluntary-SI and household-HI enrolments logged in a commune on a day within
+    window_days after an approved conference there go to the latest such conference."""
+    dialect = session.get_bind().dialect.name
+    new = Activity.new_voluntary_si + Activity.new_household_hi
+    latest = (
+        select(Conference.id)
+        .where(Conference.commune_id == Activity.commune_id, Conference.status == "approved",
+               Conference.held_on <= Activity.done_on,
+               Conference.held_on >= _days_before(Activity.done_on, window_days, dialect),
+               Conference.held_on >= date_from, Conference.held_on <= date_to)
+        .order_by(Conference.held_on.desc(), Conference.id.desc())
+        .limit(1)
+        .correlate(Activity)
+        .scalar_subquery()
+    )
+    per_activity = (
+        select(latest.label("conference_id"), new.label("new"))
+        .join(Commune, Commune.id == Activity.commune_id)
+        .where(Activity.status == "approved", Activity.done_on >= date_from,
+               Activity.done_on <= date_to + timedelta(days=window_days), new > 0,
+               _commune_scope(user, district_id))
+        .subquery()
+    )
+    return (select(per_activity.c.conference_id, func.sum(per_activity.c.new).label("attributed"))
+            .where(per_activity.c.conference_id.is_not(None))
+            .group_by(per_activity.c.conference_id).subquery())
+
+
+def _rates(row):
+    row = {k: (int(v) if v is not None and k in MEASURES else v) for k, v in row.items()}  # PostgreSQL sums are Decimal
+    conferences, attendees = row["conferences"] or 0, row["attendees"] or 0
+    attributed, cost = row["attributed"] or 0, row["cost"] or 0
+    return {
+        **row,
+        "conversion_rate": attributed / attendees if attendees else None,
+        "new_per_conference": attributed / conferences if conferences else None,
+        "cost_per_new": cost / attributed if attributed else None,
+    }
+
+
+def conversion_report(*, session, user, date_from, date_to, window_days=DEFAULT_WINDOW_DAYS, district_id=None):
+    """Per format and per audience group: conferences, attendees, registrations on the spot,
+    attributed new participants, conversion rate, new per conference, cost per new participant."""
+    attributed = attributed_new_participants(session=session, user=user, date_from=date_from, date_to=date_to,
+                                             window_days=window_days, district_id=district_id)
+    base = (
+        select(Conference)
+        .join(Commune, Commune.id == Conference.commune_id)
+        .outerjoin(attributed, attributed.c.conference_id == Conference.id)
+        .where(Conference.status == "approved", Conference.held_on >= date_from, Conference.held_on <= date_to,
+               _commune_scope(user, district_id))
+    )
+    new = func.coalesce(attributed.c.attributed, 0)
+    measures = [
+        func.count(Conference.id).label("conferences"),
+        func.sum(Conference.attendees).label("attendees"),
+        func.sum(Conference.reg_voluntary_si + Conference.reg_household_hi).label("registered"),
+        func.sum(new).label("attributed"),
+        func.sum(Conference.cost_vnd).label("cost"),
+    ]
+    by_format = {
+        r["format"]: _rates(dict(r)) for r in session.execute(
+            base.with_only_columns(Conference.format, *measures).group_by(Conference.format)).mappings()
+    }
+    # One pass for every audience group: conditional sums over the comma-separated list.
+    audience_cols = []
+    for group in AUDIENCE_GROUPS:
+        hit = or_(Conference.audience_groups == group, Conference.audience_groups.like(f"{group},%"),
+                  Conference.audience_groups.like(f"%,{group}"), Conference.audience_groups.like(f"%,{group},%"))
+        audience_cols += [
+            func.sum(case((hit, 1), else_=0)).label(f"{group}__conferences"),
+            func.sum(case((hit, Conference.attendees), else_=0)).label(f"{group}__attendees"),
+            func.sum(case((hit, Conference.reg_voluntary_si + Conference.reg_household_hi), else_=0)).label(f"{group}__registered"),
+            func.sum(case((hit, new), else_=0)).label(f"{group}__attributed"),
+            func.sum(case((hit, Conference.cost_vnd), else_=0)).label(f"{group}__cost"),
+        ]
+    row = session.execute(base.with_only_columns(*audience_cols, *measures)).mappings().one()
+    by_audience = {}
+    for group in AUDIENCE_GROUPS:
+        values = {k: row[f"{group}__{k}"] for k in ("conferences", "attendees", "registered", "attributed", "cost")}
+        if values["conferences"]:
+            by_audience[group] = _rates(values)
+    totals = _rates({k: row[k] for k in ("conferences", "attendees", "registered", "attributed", "cost")})
+    return {
+        "by_format": [dict(by_format[f], key=f) for f in CONFERENCE_FORMATS if f in by_format],
+        "by_audience": [dict(by_audience[g], key=g) for g in AUDIENCE_GROUPS if g in by_audience],
+        "totals": totals, "window_days": window_days, "date_from": date_from, "date_to": date_to,
+    }
+
+
+def period_bounds(kind, day):
+    """(first day, last day) of the week (Monday first) or month containing day."""
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    start = day.replace(day=1)
+    nxt = (start + timedelta(days=32)).replace(day=1)
+    return start, nxt - timedelta(days=1)
+
+
+def agent_summary(*, session, user, kind="week", day=None, district_id=None):
+    """Each agent's approved activity in the week or month, against their prorated yearly quota
+    (agent targets for voluntary SI, new participants and collection), lowest performers first."""
+    day = day or date.today()
+    start, end = period_bounds(kind, day)
+    agents_in_scope = select(User.id).where(User.role == "agent")
+    if not scope.is_province_wide(user):
+        agents_in_scope = agents_in_scope.where(User.district_id == (district_id or user.district_id))
+    elif district_id is not None:
+        agents_in_scope = agents_in_scope.where(User.district_id == district_id)
+    sums = dict(
+        (r[0], r) for r in session.execute(
+            select(Activity.agent_id, func.count(Activity.id), func.sum(Activity.household_visits),
+                   func.sum(Activity.new_voluntary_si), func.sum(Activity.new_household_hi),
+                   func.sum(Activity.renewed_household_hi), func.sum(Activity.amount_collected_vnd),
+                   func.sum(Activity.receipts_issued))
+            .where(Activity.status == "approved", Activity.done_on >= start, Activity.done_on <= end,
+                   Activity.agent_id.in_(agents_in_scope))
+            .group_by(Activity.agent_id))
+    )
+    pending = dict(session.execute(
+        select(Activity.agent_id, func.count(Activity.id))
+        .where(Activity.status == "submitted", Activity.agent_id.in_(agents_in_scope))
+        .group_by(Activity.agent_id)).all())
+    quotas = {}
+    for t in session.execute(select(Target).where(Target.level == "agent", Target.year == start.year,
+                                                  Target.metric.in_(("voluntary_si", "new_participants", "collection")),
+                                                  Target.unit_id.in_(agents_in_scope))).scalars():
+        quotas.setdefault(t.unit_id, {})[t.metric] = t.value
+    share = ((end - start).days + 1) / (366 if start.year % 4 == 0 else 365)
+    rows = []
+    for agent in session.execute(select(User).where(User.id.in_(agents_in_scope), User.active == True)  # noqa: E712
+                                 .order_by(User.username)).scalars():
+        r = sums.get(agent.id)
+        entries, visits, vsi, hhi, renewed, amount, receipts = (int(x or 0) for x in (r[1:] if r else (0,) * 7))
+        q = quotas.get(agent.id, {})
+        new_quota = q.get("new_participants")
+        vsi_quota = q.get("voluntary_si")
+        money_quota = q.get("collection")
+        new = (vsi or 0) + (hhi or 0)
+        attainment = None
+        if new_quota:
+            attainment = new / (new_quota * share)
+        elif vsi_quota:
+            attainment = (vsi or 0) / (vsi_quota * share)
+        rows.append({
+            "agent": agent, "entries": entries or 0, "visits": visits or 0, "new_voluntary_si": vsi or 0,
+            "new_household_hi": hhi or 0, "renewed_household_hi": renewed or 0, "amount": amount or 0,
+            "receipts": receipts or 0, "new": new, "pending": pending.get(agent.id, 0),
+            "quota_new": new_quota * share if new_quota else None,
+            "quota_voluntary_si": vsi_quota * share if vsi_quota else None,
+            "quota_collection": money_quota * share if money_quota else None,
+            "attainment": attainment,
+        })
+    rows.sort(key=lambda x: (x["attainment"] if x["attainment"] is not None else float("inf"), x["new"],
+                             x["agent"].username))
+    return {"rows": rows, "start": start, "end": end, "kind": kind}
+
+
+def reconciliation(*, session, user, date_from, date_to, district_id=None):
+    """Per agent: money collected vs receipts issued vs money handed to the office; any
+    difference is flagged open until someone closes it with a note."""
+    agents_in_scope = select(User.id).where(User.role == "agent")
+    if not scope.is_province_wide(user):
+        agents_in_scope = agents_in_scope.where(User.district_id == user.district_id)
+    elif district_id is not None:
+        agents_in_scope = agents_in_scope.where(User.district_id == district_id)
+    collected = dict((r[0], r[1:]) for r in session.execute(
+        select(Activity.agent_id, func.sum(Activity.amount_collected_vnd), func.sum(Activity.receipts_amount_vnd))
+        .where(Activity.status == "approved", Activity.done_on >= date_from, Activity.done_on <= date_to,
+               Activity.agent_id.in_(agents_in_scope))
+        .group_by(Activity.agent_id)))
+    handed = dict(session.execute(
+        select(CashHandover.agent_id, func.sum(CashHandover.amount_vnd))
+        .where(CashHandover.handed_on >= date_from, CashHandover.handed_on <= date_to,
+               CashHandover.agent_id.in_(agents_in_scope))
+        .group_by(CashHandover.agent_id)).all())
+    closed = {r.agent_id: r for r in session.execute(select(Reconciliation).where(
+        Reconciliation.period_start == date_from, Reconciliation.period_end == date_to,
+        Reconciliation.agent_id.in_(agents_in_scope))).scalars()}
+    rows = []
+    for agent in session.execute(select(User).where(User.id.in_(agents_in_scope)).order_by(User.username)).scalars():
+        got, receipted = collected.get(agent.id, (0, 0))
+        got, receipted, given = int(got or 0), int(receipted or 0), int(handed.get(agent.id, 0) or 0)
+        if not (got or receipted or given):
+            continue
+        record = closed.get(agent.id)
+        differs = got != receipted or got != given
+        status = "ok" if not differs else ("closed" if record and record.status == "closed"
+                                           and (record.collected_vnd, record.receipts_vnd, record.handed_vnd)
+                                           == (got, receipted, given) else "open")
+        rows.append({"agent": agent, "collected": got, "receipts": receipted, "handed": given,
+                     "unreceipted": got - receipted, "not_handed": got - given, "status": status,
+                     "record": record})
+    rows.sort(key=lambda r: (r["status"] != "open", -abs(r["not_handed"]), r["agent"].username))
+    return {"rows": rows, "date_from": date_from, "date_to": date_to}
+
+
+def close_difference(*, session, user, agent_id, date_from, date_to, note):
+    """Close an agent's open difference for the period with a note (re-opens if figures change)."""
+    if not (note or "").strip():
+        raise ValueError("note required")
+    report = reconciliation(session=session, user=user, date_from=date_from, date_to=date_to)
+    row = next((r for r in report["rows"] if r["agent"].id == agent_id), None)
+    if row is None:
+        raise ValueError("no figures for this agent and period")
+    record = row["record"] or Reconciliation(agent_id=agent_id, period_start=date_from, period_end=date_to)
+    record.collected_vnd, record.receipts_vnd, record.handed_vnd = row["collected"], row["receipts"], row["handed"]
+    record.status, record.note = "closed", note.strip()[:500]
+    record.closed_by, record.closed_at = user.username, utcnow()
+    session.add(record)
+    session.commit()
+    return record
