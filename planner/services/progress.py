@@ -8,8 +8,8 @@ from typing import Optional
 from sqlalchemy import and_, case, func, literal, select
 
 from planner.models import (
-    ClassificationMembership, ClassificationScheme, Commune, CoverageRecord, Denominator, District,
-    PaceSetting, Province, Target,
+    ClassificationMembership, ClassificationScheme, Commune, Conference, CoverageRecord, Denominator,
+    District, PaceSetting, Province, Target,
 )
 from planner.services import scope
 from planner.services.metrics import from_people, get_metric
@@ -246,6 +246,12 @@ def ranking(*, session, user, version, metric_code, year, district_id=None, regi
     populations = denominators(session=session, metric=get_metric("hi_coverage"), level="commune", year=year,
                                where=and_(Commune.version_id == version.id, scope.commune_filter(user)))
     districts = {d.id: d for d in session.execute(select(District).where(District.version_id == version.id)).scalars()}
+    last_conference = dict(session.execute(
+        select(Conference.commune_id, func.max(Conference.held_on))
+        .join(Commune, Commune.id == Conference.commune_id)
+        .where(Conference.status == "approved", Commune.version_id == version.id, scope.commune_filter(user))
+        .group_by(Conference.commune_id)).all())
+    today = date.today()
     ranked = []
     for r in rows:
         c, pace = r["unit"], r["pace"]
@@ -265,7 +271,9 @@ def ranking(*, session, user, version, metric_code, year, district_id=None, regi
             "target_value": from_people(metric, target_people, r["denominator"]) if target_people is not None else None,
             "needed": needed, "projection": pace.projection, "projection_value": r["projection_value"],
             "projection_gap": projection_gap, "flag": pace.flag, "region": regions.get(c.id),
-            "lost_state_hi_people": c.lost_state_hi_people, "days_since_conference": None,
+            "lost_state_hi_people": c.lost_state_hi_people,
+            "last_conference": last_conference.get(c.id),
+            "days_since_conference": (today - last_conference[c.id]).days if c.id in last_conference else None,
         }
         if region and (item["region"] or "none") != region:
             continue

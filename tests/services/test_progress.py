@@ -93,3 +93,21 @@ def test_ranking_is_scoped_and_filtered(session, world):
     region = progress.ranking(session=session, user=world["users"]["leader"], version=world["version"],
                               metric_code="hi_coverage", year=2024, region="III")
     assert [r["commune"].code for r in region["rows"]] == ["16741"]
+
+
+def test_ranking_shows_days_since_the_last_approved_conference(session, world):
+    from datetime import timedelta
+
+    from planner.models import Conference
+
+    held = date.today() - timedelta(days=12)
+    for n, (status, day) in enumerate((("approved", held), ("approved", held - timedelta(days=40)),
+                                       ("submitted", date.today()))):
+        session.add(Conference(device_id=f"rank-conf-{n}", commune_id=world["communes"]["16663"].id, held_on=day,
+                               format="propaganda", attendees=10, status=status))
+    session.commit()
+    rows = progress.ranking(session=session, user=world["users"]["leader"], version=world["version"],
+                            metric_code="hi_coverage", year=2024)["rows"]
+    by_code = {r["commune"].code: r for r in rows}
+    assert by_code["16663"]["days_since_conference"] == 12 and by_code["16663"]["last_conference"] == held
+    assert by_code["16666"]["days_since_conference"] is None
