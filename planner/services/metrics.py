@@ -4,7 +4,7 @@ from typing import Callable, Optional
 
 from flask_babel import lazy_gettext as _l
 
-from planner.models import CoverageRecord
+from planner.models import Activity, CoverageRecord
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,9 @@ class Metric:
     participants: Optional[Callable] = None
     # True: the metric counts growth since the start of the year, not a stock.
     growth: bool = False
+    # Where actuals come from: monthly coverage records, or approved field-work activity
+    # entries (summed from 1 January: a flow, not a stock).
+    source: str = "coverage"
 
     @property
     def is_rate(self):
@@ -39,8 +42,9 @@ METRICS = {m.code: m for m in [
     Metric("new_participants", _l("Người tham gia mới BHYT, BHXH (người)"), "people", None,
            lambda: CoverageRecord.hi_participants + CoverageRecord.si_compulsory + CoverageRecord.si_voluntary,
            growth=True),
-    # Collection actuals arrive with field work (amounts collected by agents).
-    Metric("collection", _l("Số thu (đồng)"), "vnd", None, None),
+    # Money collected by agents, from approved activity entries only.
+    Metric("collection", _l("Số thu (đồng)"), "vnd", None,
+           lambda: Activity.amount_collected_vnd, growth=True, source="activity"),
 ]}
 
 

@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import and_, case, func, literal, select
 
 from planner.models import (
-    ClassificationMembership, ClassificationScheme, Commune, Conference, CoverageRecord, Denominator,
+    Activity, ClassificationMembership, ClassificationScheme, Commune, Conference, CoverageRecord, Denominator,
     District, PaceSetting, Province, Target,
 )
 from planner.services import scope
@@ -61,8 +61,43 @@ def _points(year, as_of):
     return points
 
 
+def _activity_series(session, metric, level, year, as_of, where):
+    """Cumulative approved amounts from 1 January to the end of each sample month (base 0)."""
+    m = as_of.month if as_of else 12
+    expr = metric.participants()
+    cuts = {"actual": (date(year, 1, 1), month_add(as_of, 1)) if as_of else None,
+            "back3": (date(year, 1, 1), month_add(as_of, -2)) if as_of and m > 3 else None,
+            "prev_same": (date(year - 1, 1, 1), month_add(date(year - 1, m, 1), 1)),
+            "prev_end": (date(year - 1, 1, 1), date(year, 1, 1))}
+    columns = [func.sum(case((and_(Activity.done_on >= lo, Activity.done_on < hi), expr))).label(name)
+               for name, (lo, hi) in ((k, v) for k, v in cuts.items() if v)]
+    key = _unit_key(level)
+    key_col = key if key is not None else literal(0)
+    stmt = (select(key_col.label("unit"), *columns).join(Commune, Commune.id == Activity.commune_id)
+            .where(where, Activity.status == "approved", Activity.done_on >= date(year - 1, 1, 1),
+                   Activity.done_on < date(year + 1, 1, 1)))
+    if key is not None:
+        stmt = stmt.group_by(key)
+    result = {}
+    for row in session.execute(stmt).mappings():
+        values = {name: (int(row[name]) if row[name] is not None else 0) for name in cuts if cuts[name]}
+        values.update(base=0, prev_base=0)
+        result[row["unit"]] = values
+    return result
+
+
+def activity_as_of(*, session, version_id, year):
+    last = session.execute(
+        select(func.max(Activity.done_on)).join(Commune, Commune.id == Activity.commune_id)
+        .where(Commune.version_id == version_id, Activity.status == "approved",
+               Activity.done_on >= date(year, 1, 1), Activity.done_on <= date(year, 12, 31))).scalar()
+    return last.replace(day=1) if last else None
+
+
 def series_by_unit(*, session, metric, level, year, as_of, where):
     """{unit_id: {point: participants}} at the few months pace needs, in one grouped query."""
+    if metric.source == "activity":
+        return _activity_series(session, metric, level, year, as_of, where)
     points = _points(year, as_of)
     key = _unit_key(level)
     expr = metric.participants()
@@ -85,7 +120,8 @@ def actuals_by_unit(*, session, metric, level, unit_ids, year):
         return {}
     key = _unit_key(level)
     version_id = session.execute(select(Commune.version_id).where(key.in_(unit_ids)).limit(1)).scalar()
-    as_of = as_of_month(session=session, version_id=version_id, year=year) if version_id else None
+    months = activity_as_of if metric.source == "activity" else as_of_month
+    as_of = months(session=session, version_id=version_id, year=year) if version_id else None
     if as_of is None:
         return {}
     series = series_by_unit(session=session, metric=metric, level=level, year=year, as_of=as_of,
@@ -183,7 +219,8 @@ def progress(*, session, user, version, metric_code, level, year, district_id=No
     where = and_(Commune.version_id == version.id, scope.commune_filter(user))
     if district_id is not None:
         where = and_(where, Commune.district_id == district_id)
-    as_of = as_of_month(session=session, version_id=version.id, year=year)
+    months = activity_as_of if metric.source == "activity" else as_of_month
+    as_of = months(session=session, version_id=version.id, year=year)
     if level == "province":
         province = session.execute(select(Province).where(Province.version_id == version.id)).scalars().first()
         units = {0: province} if province else {}

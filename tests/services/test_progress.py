@@ -111,3 +111,25 @@ def test_ranking_shows_days_since_the_last_approved_conference(session, world):
     by_code = {r["commune"].code: r for r in rows}
     assert by_code["16663"]["days_since_conference"] == 12 and by_code["16663"]["last_conference"] == held
     assert by_code["16666"]["days_since_conference"] is None
+
+
+def test_collection_progress_counts_only_approved_activity_money(session, world):
+    from planner.models import Activity
+    from planner.services import targets
+
+    agent = world["users"]["agent"]
+    for n, (day, amount, status) in enumerate([(date(2024, 1, 10), 1_000_000, "approved"),
+                                               (date(2024, 3, 5), 2_000_000, "approved"),
+                                               (date(2024, 6, 20), 3_000_000, "approved"),
+                                               (date(2024, 6, 21), 9_000_000, "submitted")]):
+        session.add(Activity(device_id=f"money-{n}", agent_id=agent.id, commune_id=world["communes"]["16663"].id,
+                             done_on=day, amount_collected_vnd=amount, receipts_issued=1, status=status))
+    session.commit()
+    targets.set_target(session=session, user=world["users"]["leader"], metric="collection", level="district",
+                       unit_id=world["districts"]["412"].id, year=2024, value=12_000_000)
+    result = progress.progress(session=session, user=world["users"]["leader"], version=world["version"],
+                               metric_code="collection", level="district", year=2024)
+    assert result["as_of"] == date(2024, 6, 1)
+    pace = next(r for r in result["rows"] if r["unit"].code == "412")["pace"]
+    assert pace.actual == 6_000_000 and pace.expected == 6_000_000 and pace.flag == "on_track"
+    assert pace.projection == 6_000_000 + (6_000_000 - 3_000_000) / 3 * 6  # the last three months' pace
