@@ -15,6 +15,7 @@ from planner.models.areas import (  # noqa: E402
     ClassificationScheme,
     Commune,
     CommuneBoundary,
+    CrosswalkLink,
     CoverageRecord,
     Denominator,
     District,
@@ -29,7 +30,7 @@ from planner.models.fieldwork import (  # noqa: E402
 from planner.models.targets import ApiToken, PaceSetting, Target, TargetMilestone, TargetRevision  # noqa: E402
 
 __all__ = [
-    "SQLModel", "HierarchyVersion", "Province", "District", "Commune", "CommuneBoundary",
+    "SQLModel", "HierarchyVersion", "Province", "District", "Commune", "CommuneBoundary", "CrosswalkLink",
     "ClassificationScheme", "ClassificationMembership", "Denominator", "CoverageRecord",
     "User", "UserCommune", "AuditEvent", "Target", "TargetMilestone", "TargetRevision", "PaceSetting",
     "ApiToken", "Campaign", "Conference", "AgentProfile", "Activity", "CashHandover", "Reconciliation",

@@ -125,3 +125,18 @@ class CoverageRecord(SQLModel, table=True):
     si_voluntary: int = 0
     ui_participants: int = 0
     source: str = Field(default="", max_length=255)
+
+
+class CrosswalkLink(SQLModel, table=True):
+    """A unit of one hierarchy version that became (a share of) a unit of another: the official
+    change record, so that a time series survives a reform."""
+    __tablename__ = "crosswalk_link"
+    __table_args__ = (
+        UniqueConstraint("from_commune_id", "to_commune_id"),
+        CheckConstraint("share > 0 AND share <= 1", name="share_range"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    from_commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", index=True)
+    to_commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", index=True)
+    share: float = 1.0  # of the old unit's people that went to the new unit
+    note: str = Field(default="", max_length=1000)
