@@ -11,6 +11,7 @@ from planner import audit
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 import_cli = AppGroup("import", help="Import boundaries, communes, classifications, denominators, coverage.")
 user_cli = AppGroup("user", help="Manage users.")
+token_cli = AppGroup("token", help="API bearer tokens.")
 
 
 def _url():
@@ -95,6 +96,58 @@ def import_boundaries(path, dry_run, as_json, version_name):
     sys.exit(0 if result["ok"] else 1)
 
 
+@import_cli.command("hierarchy")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--name", required=True, help="Name of the new hierarchy version, e.g. 'Nghệ An 2019 (480 xã)'.")
+@click.option("--valid-from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--valid-to", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--population-year", type=int, default=None, help="Read population from column dan_so_<year>.")
+@click.option("--no-boundaries", is_flag=True, help="Do not store the file's geometries.")
+def import_hierarchy(path, name, valid_from, valid_to, population_year, no_boundaries):
+    """Add a hierarchy version (e.g. the 480 communes of 2019) from a file of communes."""
+    from planner.db import new_session
+    from planner.services import hierarchy
+
+    with audit.acting_as(None, "cli"), new_session() as session:
+        try:
+            version, districts, communes = hierarchy.import_version(
+                session=session, path=path, name=name, valid_from=valid_from.date(),
+                valid_to=valid_to.date() if valid_to else None, population_year=population_year,
+                with_boundaries=not no_boundaries)
+        except hierarchy.HierarchyError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+    click.echo(f"Version '{version.name}': {districts} districts, {communes} communes.")
+
+
+@import_cli.command("crosswalk")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--from", "from_name", required=True, help="Name of the older hierarchy version.")
+@click.option("--to", "to_name", required=True, help="Name of the newer hierarchy version.")
+@click.option("--dry-run", is_flag=True)
+def import_crosswalk(path, from_name, to_name, dry_run):
+    """Link communes of two hierarchy versions from an official crosswalk CSV (all or nothing)."""
+    from planner.db import new_session
+    from planner.services import hierarchy
+
+    with audit.acting_as(None, "cli"), new_session() as session:
+        try:
+            old = hierarchy.version_by_name(session=session, name=from_name)
+            new = hierarchy.version_by_name(session=session, name=to_name)
+        except hierarchy.HierarchyError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        with open(path, "rb") as fh:
+            count, errors = hierarchy.import_crosswalk(session=session, data=fh.read(), from_version=old,
+                                                       to_version=new, dry_run=dry_run)
+    for err in errors:
+        click.echo(err, err=True)
+    if errors:
+        click.echo(f"{len(errors)} problems; nothing written.", err=True)
+        sys.exit(1)
+    click.echo(f"{count} links {'checked' if dry_run else 'written'}.")
+
+
 def _tabular_import_command(kind):
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     @click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
@@ -146,6 +199,30 @@ def user_create(username, role, password, district_code, communes, full_name):
     click.echo(f"User {username} created.")
 
 
+@token_cli.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for (shown on the user's token page).")
+def token_create(username, name):
+    """Create an API token for USERNAME and print it (the only time it is shown)."""
+    from sqlalchemy import select
+
+    from planner.db import new_session
+    from planner.models import User
+    from planner.services import tokens
+
+    with audit.acting_as(None, "cli"), new_session() as session:
+        user = session.execute(select(User).where(User.username == username)).scalars().first()
+        if user is None or not user.active:
+            click.echo(f"Error: no active user {username!r}.", err=True)
+            sys.exit(1)
+        try:
+            _token, raw = tokens.create_token(session=session, user=user, name=name)
+        except tokens.TokenError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+    click.echo(raw)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -168,6 +245,7 @@ def init_app(app):
     app.cli.add_command(db_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(user_cli)
+    app.cli.add_command(token_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(serve)
 
