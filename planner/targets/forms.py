@@ -5,10 +5,11 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
-UNIT_CHOICES = [("percent", _l("Tỷ lệ (%)")), ("people", _l("Số người"))]
+UNIT_CHOICES = [SelectChoice("percent", _l("Tỷ lệ (%)")), SelectChoice("people", _l("Số người"))]
 QUARTERS = (("q1", 3), ("q2", 6), ("q3", 9), ("q4", 12))
 
 _THOUSANDS = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
@@ -66,7 +67,7 @@ class UnitChoiceField(RadioField):
     """Rate or head count; a form posted without it (a single-unit metric) takes the first choice."""
 
     def process_formdata(self, valuelist):
-        self.data = valuelist[0] if valuelist and valuelist[0] else self.choices[0][0]
+        self.data = valuelist[0] if valuelist and valuelist[0] else self.choices[0].value
 
     def pre_validate(self, form):
         pass  # validate_unit says what is wrong, in Vietnamese
@@ -94,7 +95,8 @@ class TargetForm(FlaskForm):
         self.parsed_people = None
         self.parsed_milestones = {}
         if not metric.is_rate:
-            self.unit.choices = [("people", _l("Số người") if metric.kind == "people" else _l("Số tiền (đồng)"))]
+            self.unit.choices = [SelectChoice("people", _l("Số người") if metric.kind == "people"
+                                              else _l("Số tiền (đồng)"))]
             self.unit.data = "people"
 
     @property
@@ -102,7 +104,7 @@ class TargetForm(FlaskForm):
         return not self.metric.is_rate or self.unit.data == "people"
 
     def validate_unit(self, field):
-        if field.data not in {value for value, _label in field.choices}:
+        if field.data not in {c.value for c in field.choices}:
             raise StopValidation(_l("Lựa chọn không hợp lệ."))
         if self.metric.is_rate and field.data == "people" and not self.denominator:
             raise StopValidation(_l("Chưa có mẫu số (dân số / lực lượng lao động) để quy đổi số người ra tỷ lệ: "
