@@ -9,7 +9,8 @@ from planner.models import User
 
 csrf = CSRFProtect()
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "vendor.file"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "vendor.file",
+                    "fieldwork.manifest", "fieldwork.service_worker"}  # no data in either
 
 
 def hash_password(password):

@@ -206,10 +206,13 @@ def compute_pace(points, *, target, month, growth, setting):
 
 
 def _targets(session, metric_code, level, year, unit_ids=None):
-    stmt = select(Target).where(Target.metric == metric_code, Target.level == level, Target.year == year)
+    # Read-only rows with the Target's attributes (t.id, t.people, t.value, t.status, t.version, ...):
+    # building ORM objects cost ~40 µs a row, most of the time for a 10,600-commune country.
+    stmt = select(*Target.__table__.c).where(Target.metric == metric_code, Target.level == level,
+                                               Target.year == year)
     if unit_ids is not None:
         stmt = stmt.where(Target.unit_id.in_(unit_ids))
-    return {t.unit_id: t for t in session.execute(stmt).scalars()}
+    return {t.unit_id: t for t in session.execute(stmt)}
 
 
 def progress(*, session, user, version, metric_code, level, year, district_id=None):
@@ -234,7 +237,7 @@ def progress(*, session, user, version, metric_code, level, year, district_id=No
         units = {d.id: d for d in rows}
         target_units = {d.id: d.id for d in rows}
     else:
-        rows = session.execute(select(Commune).where(where).order_by(Commune.code)).scalars().all()
+        rows = session.execute(select(*Commune.__table__.c).where(where).order_by(Commune.code)).all()  # rows, as above
         units = {c.id: c for c in rows}
         target_units = {c.id: c.id for c in rows}
     series = series_by_unit(session=session, metric=metric, level=level, year=year, as_of=as_of,
