@@ -250,7 +250,7 @@ def progress(*, session, user, version, metric_code, level, year, district_id=No
         pace = compute_pace(series.get(key, {}), target=t.people if t else None,
                             month=as_of.month if as_of else None, growth=metric.growth, setting=setting)
         d = denoms.get(key)
-        out.append({"unit": unit, "target": t, "denominator": d, "pace": pace,
+        out.append({"unit": unit, "target": t, "denominator": d, "pace": pace, "points": series.get(key, {}),
                     "actual_value": from_people(metric, pace.actual, d) if pace.actual is not None else None,
                     "expected_value": from_people(metric, pace.expected, d) if pace.expected is not None else None,
                     "projection_value": from_people(metric, pace.projection, d) if pace.projection is not None else None})
@@ -301,6 +301,10 @@ def ranking(*, session, user, version, metric_code, year, district_id=None, regi
             if parent is not None:
                 target_people = round(parent.value / 100 * r["denominator"])
                 source = "district" if parent.level == "district" else "province"
+        if source not in (None, "commune"):
+            # Pace and flag against the derived target too, so the flag filter covers every commune.
+            pace = compute_pace(r["points"], target=target_people, month=result["as_of"].month if result["as_of"] else None,
+                                growth=metric.growth, setting=result["setting"])
         needed = max(0, target_people - (pace.actual or 0)) if target_people is not None else None
         projection_gap = (max(0, target_people - pace.projection) if target_people is not None
                           and pace.projection is not None else None)

@@ -72,6 +72,7 @@ def test_progress_of_a_district_from_grouped_sql(session, world):
 
 
 def test_ranking_orders_by_people_still_needed_and_derives_missing_targets(session, world):
+    _monthly(session, world)  # a year of history for 16663 and 16666, so pace can be judged
     result = progress.ranking(session=session, user=world["users"]["leader"], version=world["version"],
                               metric_code="hi_coverage", year=2024)
     rows = result["rows"]
@@ -82,6 +83,7 @@ def test_ranking_orders_by_people_still_needed_and_derives_missing_targets(sessi
     assert by_code["16663"]["needed"] == round(0.97 * 15000) - 14500
     assert by_code["16666"]["target_source"] == "district"  # derived from 412's 96%
     assert by_code["16738"]["target_source"] == "province"  # 417 has no target: the province's 95%
+    assert by_code["16666"]["flag"] is not None  # flagged against the derived target too
     assert by_code["16738"]["needed"] == round(0.95 * 6000) - 4800
     assert by_code["16741"]["region"] == "III" and by_code["16738"]["lost_state_hi_people"] == 120
 
