@@ -614,8 +614,12 @@ def progress_page():
     args = {"metric": metric_code, "level": level, "year": year}
     if district_id:
         args["district"] = district_id
+    total = len(result["rows"])
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     return render_template(
         "targets/progress.html", version=version, result=result, year=year, metric=result["metric"],
+        rows=result["rows"][(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page=page, pages=pages,
         level=level, levels=levels, districts=_district_choices(version), district_id=district_id,
         years=_year_choices(version, year), pace_line=_pace_line(setting), form=form,
         can_change_thresholds=scope.is_province_wide(g.user), args=args,

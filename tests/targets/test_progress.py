@@ -97,3 +97,20 @@ def test_empty_state_without_targets(client, world, login):
     html = client.get("/progress?year=2026").get_data(as_text=True)
     assert "Chưa có chỉ tiêu năm 2026. Lãnh đạo tỉnh đặt chỉ tiêu tại trang Kế hoạch." in html
     assert "Chưa có số liệu người tham gia của năm 2026." in html
+
+
+def test_progress_page_is_paged(client, session, world, login, app):
+    """Fifty units a page: a country of communes never renders in one response."""
+    app.config["PAGE_SIZE"] = 50
+    from planner.targets import views
+
+    old = views.PAGE_SIZE
+    views.PAGE_SIZE = 2
+    try:
+        login("leader")
+        first = client.get("/progress?metric=hi_coverage&level=commune&year=2024").get_data(as_text=True)
+        assert "page=2" in first
+        assert first.count('class="page-item') == 2
+        assert client.get("/progress?metric=hi_coverage&level=commune&year=2024&page=99").status_code == 200
+    finally:
+        views.PAGE_SIZE = old
