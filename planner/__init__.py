@@ -34,6 +34,13 @@ def register_blueprints(app):
     from planner.maps.views import bp as maps_bp
     from planner.home import bp as home_bp
     from planner.users.views import bp as users_bp
+    from planner.targets.views import bp as targets_bp
 
-    for bp in (auth_bp, home_bp, areas_bp, maps_bp, users_bp):
+    for bp in (auth_bp, home_bp, areas_bp, maps_bp, users_bp, targets_bp):
         app.register_blueprint(bp)
+    from planner import api  # the JSON API /api/v1 and the /account/tokens page
+    api.init_app(app)
+    from planner import fieldwork  # /field, /review, the web app's manifest and service worker, /api/v1 entries
+    fieldwork.init_app(app)
+    from planner.fieldwork_reports.views import bp as fieldwork_reports_bp  # campaigns, agents, conversion, cash
+    app.register_blueprint(fieldwork_reports_bp)

@@ -2,7 +2,7 @@
 and cash reconciliation. Grouped SQL does the counting; Python only shapes the few result rows."""
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, literal, or_, select
 
 from planner.models import (
     Activity, CashHandover, Commune, Conference, Reconciliation, Target, User,
@@ -133,16 +133,25 @@ def period_bounds(kind, day):
     return start, nxt - timedelta(days=1)
 
 
+def _agents_in_scope(user, district_id=None):
+    """A SELECT of the agent ids the user may report on: leaders all (or one district's), a
+    district head their own district's only (whatever district_id says), an agent only themself."""
+    agents = select(User.id).where(User.role == "agent")
+    if user.role == "agent":
+        return agents.where(User.id == user.id)
+    if not scope.is_province_wide(user):
+        return agents.where(User.district_id == user.district_id) if user.district_id else agents.where(false())
+    if district_id is not None:
+        agents = agents.where(User.district_id == district_id)
+    return agents
+
+
 def agent_summary(*, session, user, kind="week", day=None, district_id=None):
     """Each agent's approved activity in the week or month, against their prorated yearly quota
     (agent targets for voluntary SI, new participants and collection), lowest performers first."""
     day = day or date.today()
     start, end = period_bounds(kind, day)
-    agents_in_scope = select(User.id).where(User.role == "agent")
-    if not scope.is_province_wide(user):
-        agents_in_scope = agents_in_scope.where(User.district_id == (district_id or user.district_id))
-    elif district_id is not None:
-        agents_in_scope = agents_in_scope.where(User.district_id == district_id)
+    agents_in_scope = _agents_in_scope(user, district_id)
     sums = dict(
         (r[0], r) for r in session.execute(
             select(Activity.agent_id, func.count(Activity.id), func.sum(Activity.household_visits),
@@ -195,11 +204,7 @@ def agent_summary(*, session, user, kind="week", day=None, district_id=None):
 def reconciliation(*, session, user, date_from, date_to, district_id=None):
     """Per agent: money collected vs receipts issued vs money handed to the office; any
     difference is flagged open until someone closes it with a note."""
-    agents_in_scope = select(User.id).where(User.role == "agent")
-    if not scope.is_province_wide(user):
-        agents_in_scope = agents_in_scope.where(User.district_id == user.district_id)
-    elif district_id is not None:
-        agents_in_scope = agents_in_scope.where(User.district_id == district_id)
+    agents_in_scope = _agents_in_scope(user, district_id)
     collected = dict((r[0], r[1:]) for r in session.execute(
         select(Activity.agent_id, func.sum(Activity.amount_collected_vnd), func.sum(Activity.receipts_amount_vnd))
         .where(Activity.status == "approved", Activity.done_on >= date_from, Activity.done_on <= date_to,

@@ -99,9 +99,8 @@ def test_empty_state_without_targets(client, world, login):
     assert "Chưa có số liệu người tham gia của năm 2026." in html
 
 
-def test_progress_page_is_paged(client, session, world, login, app):
+def test_progress_page_is_paged(client, world, login):
     """Fifty units a page: a country of communes never renders in one response."""
-    app.config["PAGE_SIZE"] = 50
     from planner.targets import views
 
     old = views.PAGE_SIZE
