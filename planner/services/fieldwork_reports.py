@@ -2,7 +2,7 @@
 and cash reconciliation. Grouped SQL does the counting; Python only shapes the few result rows."""
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import BigInteger, Date, and_, case, cast, false, func, literal, null, or_, select, union_all
 
 from planner.models import (
     Activity, CashHandover, Commune, Conference, Reconciliation, Target, User,
@@ -15,11 +15,17 @@ DEFAULT_WINDOW_DAYS = 30
 MEASURES = ("conferences", "attendees", "registered", "attributed", "cost")
 
 
-def _days_before(column, days, dialect):
-    """column - days, as a date, in the database's own date arithmetic."""
+# A conference's sort key within its commune: day number x KEY_SCALE + id. The running maximum of
+# the key over a commune's events ordered by day is then its latest conference so far (latest day,
+# then highest id), and the key still says that conference's day and id.
+KEY_SCALE = 10 ** 10
+
+
+def _day_number(column, dialect):
+    """A date as a whole number of days, in the database's own date arithmetic."""
     if dialect == "sqlite":
-        return func.date(column, f"-{int(days)} days")
-    return column - literal(int(days))
+        return cast(func.julianday(column), BigInteger)
+    return cast(column - cast(literal("2000-01-01"), Date), BigInteger)
 
 
 def _commune_scope(user, district_id=None):
@@ -34,31 +40,44 @@ def attributed_new_participants(*, session, user, date_from, date_to, window_day
     """A SELECT of (conference_id, new participants attributed to it).
 
     New voluntary-SI and household-HI enrolments logged in a commune on a day within
-    window_days after an approved conference there go to the latest such conference."""
+    window_days after an approved conference there go to the latest such conference.
+
+    One pass, no per-entry lookup: the day's enrolments of each commune (summed per day) and the
+    conferences are put in one stream per commune, ordered by day with a day's conferences before
+    its enrolments; a running maximum of the conference key carries the latest conference forward."""
     dialect = session.get_bind().dialect.name
     new = Activity.new_voluntary_si + Activity.new_household_hi
-    latest = (
-        select(Conference.id)
-        .where(Conference.commune_id == Activity.commune_id, Conference.status == "approved",
-               Conference.held_on <= Activity.done_on,
-               Conference.held_on >= _days_before(Activity.done_on, window_days, dialect),
-               Conference.held_on >= date_from, Conference.held_on <= date_to)
-        .order_by(Conference.held_on.desc(), Conference.id.desc())
-        .limit(1)
-        .correlate(Activity)
-        .scalar_subquery()
+    conference_day = _day_number(Conference.held_on, dialect)
+    conferences = (
+        select(Conference.commune_id.label("commune_id"), conference_day.label("day"), literal(0).label("kind"),
+               (conference_day * KEY_SCALE + Conference.id).label("conference_key"),
+               cast(literal(0), BigInteger).label("new"))
+        .join(Commune, Commune.id == Conference.commune_id)
+        .where(Conference.status == "approved", Conference.held_on >= date_from, Conference.held_on <= date_to,
+               _commune_scope(user, district_id))
     )
-    per_activity = (
-        select(latest.label("conference_id"), new.label("new"))
+    enrolment_days = (
+        select(Activity.commune_id.label("commune_id"), _day_number(Activity.done_on, dialect).label("day"),
+               literal(1).label("kind"), cast(null(), BigInteger).label("conference_key"),
+               cast(func.sum(new), BigInteger).label("new"))
         .join(Commune, Commune.id == Activity.commune_id)
         .where(Activity.status == "approved", Activity.done_on >= date_from,
                Activity.done_on <= date_to + timedelta(days=window_days), new > 0,
                _commune_scope(user, district_id))
+        .group_by(Activity.commune_id, Activity.done_on)
+    )
+    events = union_all(conferences, enrolment_days).subquery()
+    latest = func.max(events.c.conference_key).over(
+        partition_by=events.c.commune_id, order_by=(events.c.day, events.c.kind), rows=(None, 0))
+    marked = select(events.c.kind, events.c.day, events.c.new, latest.label("latest")).subquery()
+    in_window = (
+        select((marked.c.latest % KEY_SCALE).label("conference_id"), marked.c.new)
+        .where(marked.c.kind == 1, marked.c.latest.is_not(None),
+               marked.c.latest >= (marked.c.day - int(window_days)) * KEY_SCALE)
         .subquery()
     )
-    return (select(per_activity.c.conference_id, func.sum(per_activity.c.new).label("attributed"))
-            .where(per_activity.c.conference_id.is_not(None))
-            .group_by(per_activity.c.conference_id).subquery())
+    return (select(in_window.c.conference_id, func.sum(in_window.c.new).label("attributed"))
+            .group_by(in_window.c.conference_id).subquery())
 
 
 def _rates(row):

@@ -1,0 +1,1 @@
+"""The field-work management pages: campaigns, agents, conversion, agents activity, cash."""
