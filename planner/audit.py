@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 _actor = contextvars.ContextVar("audit_actor", default=(None, "system"))
 # Columns never copied into the trail: secrets and bulky geometry.
-_HIDDEN = {"password_hash", "geojson"}
+_HIDDEN = {"password_hash", "geojson", "token_hash"}
 _installed = False
 
 
