@@ -9,6 +9,7 @@ import math
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import and_, false, or_, select, true
@@ -168,7 +169,7 @@ def _int_arg(name, errors):
     try:
         return int(raw)
     except ValueError:
-        errors[name] = "Phải là số nguyên."
+        errors[name] = _("Phải là số nguyên.")
         return None
 
 
@@ -177,7 +178,7 @@ def _choice_arg(name, choices, errors):
     if not raw:
         return None
     if raw not in choices:
-        errors[name] = "Giá trị không hợp lệ; chọn một trong: " + ", ".join(choices) + "."
+        errors[name] = _("Giá trị không hợp lệ; chọn một trong: %(choices)s.", choices=", ".join(choices))
         return None
     return raw
 
@@ -223,7 +224,7 @@ def _visible_target(target_id):
 def get_target(target_id):
     _db, target, unit = _visible_target(target_id)
     if target is None:
-        return _error(404, "not_found", "Không có chỉ tiêu này trong phạm vi của bạn.")
+        return _error(404, "not_found", _("Không có chỉ tiêu này trong phạm vi của bạn."))
     return jsonify(target_json(target, unit))
 
 
@@ -239,32 +240,32 @@ def _is_number(value):
 def parse_update(data):
     """({value, people, version, reason, status}, {field: Vietnamese message})."""
     if not isinstance(data, dict):
-        return None, {"body": "Nội dung gửi lên phải là một đối tượng JSON."}
+        return None, {"body": _("Nội dung gửi lên phải là một đối tượng JSON.")}
     errors = {}
     for key in sorted(set(data) - UPDATE_FIELDS):
-        errors[key] = "Trường này không được hỗ trợ."
+        errors[key] = _("Trường này không được hỗ trợ.")
     version = data.get("version")
     if version is None:
-        errors["version"] = "Thiếu phiên bản (version) của chỉ tiêu bạn đã đọc."
+        errors["version"] = _("Thiếu phiên bản (version) của chỉ tiêu bạn đã đọc.")
     elif not _is_int(version):
-        errors["version"] = "Phiên bản phải là số nguyên."
+        errors["version"] = _("Phiên bản phải là số nguyên.")
     value, people = data.get("value"), data.get("people")
     if value is not None and not _is_number(value):
-        errors["value"] = "Giá trị chỉ tiêu phải là một số."
+        errors["value"] = _("Giá trị chỉ tiêu phải là một số.")
     if people is not None and not _is_int(people):
-        errors["people"] = "Số người phải là số nguyên."
+        errors["people"] = _("Số người phải là số nguyên.")
     if value is not None and people is not None:
-        errors["value"] = "Chỉ gửi một trong hai: giá trị (value) hoặc số người (people)."
+        errors["value"] = _("Chỉ gửi một trong hai: giá trị (value) hoặc số người (people).")
     reason = data.get("reason") or ""
     if not isinstance(reason, str):
-        errors["reason"] = "Lý do phải là chuỗi ký tự."
+        errors["reason"] = _("Lý do phải là chuỗi ký tự.")
     elif len(reason) > REASON_MAX:
-        errors["reason"] = f"Lý do tối đa {REASON_MAX} ký tự."
+        errors["reason"] = _("Lý do tối đa %(n)s ký tự.", n=REASON_MAX)
     status = data.get("status")
     if status is not None and status not in target_service.STATUS_ORDER:
-        errors["status"] = "Trạng thái không hợp lệ."
+        errors["status"] = _("Trạng thái không hợp lệ.")
     if value is None and people is None and status is None and "value" not in errors:
-        errors["value"] = "Hãy nhập giá trị chỉ tiêu."
+        errors["value"] = _("Hãy nhập giá trị chỉ tiêu.")
     return {"value": value, "people": people, "version": version, "reason": reason,
             "status": status}, errors
 
@@ -272,9 +273,9 @@ def parse_update(data):
 def _field_of(message, fields):
     """Which field a service message is about (TargetError carries only the sentence)."""
     text = message.lower()
-    if "lý do" in text:
+    if "lý do" in text or "reason" in text:
         return "reason"
-    if "trạng thái" in text:
+    if "trạng thái" in text or "status" in text:
         return "status"
     return "people" if fields["people"] is not None else "value"
 
@@ -284,15 +285,15 @@ def update_target(target_id):
     """Change a target's value (or people) and/or status; `version` must be the one last read."""
     db, target, unit = _visible_target(target_id)
     if target is None:
-        return _error(404, "not_found", "Không có chỉ tiêu này trong phạm vi của bạn.")
+        return _error(404, "not_found", _("Không có chỉ tiêu này trong phạm vi của bạn."))
     user = g.user
     if not target_service.can_set(user, session=db, level=target.level, unit_id=target.unit_id):
-        return _error(403, "forbidden", "Bạn không có quyền sửa chỉ tiêu này.")
+        return _error(403, "forbidden", _("Bạn không có quyền sửa chỉ tiêu này."))
     fields, errors = parse_update(request.get_json(silent=True))
     if errors:
-        return _error(400, "invalid", "Dữ liệu chưa hợp lệ.", fields=errors)
+        return _error(400, "invalid", _("Dữ liệu chưa hợp lệ."), fields=errors)
     if fields["status"] == "accepted" and not target_service.can_accept(user, session=db, target=target):
-        return _error(403, "forbidden", "Bạn không có quyền chấp nhận chỉ tiêu này.")
+        return _error(403, "forbidden", _("Bạn không có quyền chấp nhận chỉ tiêu này."))
     try:
         if fields["value"] is None and fields["people"] is None:
             saved = target_service.change_status(
@@ -306,7 +307,7 @@ def update_target(target_id):
     except target_service.TargetConflict as conflict:
         db.rollback()
         current = db.get(Target, target_id)
-        return _error(409, "conflict", "Chỉ tiêu vừa được người khác sửa; đây là bản hiện tại.",
+        return _error(409, "conflict", _("Chỉ tiêu vừa được người khác sửa; đây là bản hiện tại."),
                       current=target_json(current, unit) if current is not None else None)
     except target_service.TargetError as exc:
         db.rollback()
@@ -336,7 +337,7 @@ def progress_rows():
     if year is None and "period" not in errors:
         year = _int_arg("year", errors)
     if year is not None and not 1990 <= year <= 2100:
-        errors["period"] = "Năm không hợp lệ."
+        errors["period"] = _("Năm không hợp lệ.")
     if errors:
         return _error(400, "invalid", fields=errors)
     db = get_session()
