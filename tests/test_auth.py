@@ -84,3 +84,12 @@ def test_vietnamese_by_default_english_as_a_switch(client, world, login):
 
 def test_password_is_hashed(world):
     assert world["users"]["leader"].password_hash.startswith("pbkdf2:sha256")
+
+
+def test_pager_shows_a_window_of_pages(app):
+    """A country-sized list gets first, last and the pages around the current one, not 200 links."""
+    with app.test_request_context("/"):
+        macro = app.jinja_env.get_template("_pagination.html").module.pager
+        html = str(macro("areas.communes", 50, 212, {"district": "412"}))
+    assert html.count('class="page-link"') == 1 + 2 + 5 + 2 + 1  # prev, first/last, 48-52, two gaps, next
+    assert "page=212" in html and "page=49" in html and "page=60" not in html and "district=412" in html
