@@ -173,7 +173,8 @@ def agents():
     ids = [a.id for a in people]
     profiles, communes = {}, {}
     if ids:
-        profiles = {p.user_id: p for p in db.execute(select(AgentProfile).where(AgentProfile.user_id.in_(ids))).scalars()}
+        profiles = {p.user_id: p for p in db.execute(
+            select(AgentProfile).where(AgentProfile.user_id.in_(ids))).scalars()}
         for user_id, name in db.execute(
                 select(UserCommune.user_id, Commune.name).join(Commune, Commune.id == UserCommune.commune_id)
                 .where(UserCommune.user_id.in_(ids)).order_by(Commune.name)):
@@ -272,8 +273,9 @@ def activity():
     nav = {}
     if report:
         args = {"kind": report["kind"], "district": form.district.data or None}
-        nav = {"prev": url_for("fieldwork_reports.activity", day=(report["start"] - timedelta(days=1)).isoformat(), **args),
-               "next": url_for("fieldwork_reports.activity", day=(report["end"] + timedelta(days=1)).isoformat(), **args)}
+        before, after = report["start"] - timedelta(days=1), report["end"] + timedelta(days=1)
+        nav = {"prev": url_for("fieldwork_reports.activity", day=before.isoformat(), **args),
+               "next": url_for("fieldwork_reports.activity", day=after.isoformat(), **args)}
     return render_template("fieldwork_reports/activity.html", form=form, report=report, nav=nav,
                            scope_label=_scope_label(district),
                            kind_label=_kind_label(report["kind"]) if report else ""), 200 if report else 400
@@ -298,9 +300,8 @@ def _can_record_cash():
 def _cash_filter():
     db = get_session()
     today = date.today()
-    first = today.replace(day=1)
-    form = forms.CashFilter(_filter_data({"from": first.isoformat(), "to": reports.period_bounds("month", today)[1].isoformat(),
-                                             "district": ""}))
+    first, last = reports.period_bounds("month", today)
+    form = forms.CashFilter(_filter_data({"from": first.isoformat(), "to": last.isoformat(), "district": ""}))
     form.district.choices, by_code = _district_filter_choices(db)
     return form, by_code
 
