@@ -65,3 +65,17 @@ def test_demo_signs_in_with_printed_password(runner, client):
         resp = client.post("/auth/login", data={"username": username, "password": "pw-demo-2"})
         assert resp.status_code == 302, username
         client.post("/auth/logout")
+
+
+def test_demo_has_field_work_to_review_and_report(runner, session):
+    from planner.models import Activity, CashHandover, Conference
+    from planner.services import fieldwork_reports
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    statuses = dict(session.execute(select(Activity.status, func.count()).group_by(Activity.status)).all())
+    assert statuses["approved"] > 0 and statuses["submitted"] > 0 and statuses["returned"] > 0
+    assert session.execute(select(func.count()).select_from(Conference)).scalar() > 0
+    assert session.execute(select(func.count()).select_from(CashHandover)).scalar() > 0
+    # Report pages open on the last day with approved field work, not on an empty "today".
+    last = fieldwork_reports.reference_day(session=session)
+    assert last.year == 2025 and last.month == 10

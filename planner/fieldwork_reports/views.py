@@ -217,7 +217,7 @@ def edit_agent(user_id):
 def _conversion():
     """(form, report or None, district) from the query string."""
     db = get_session()
-    today = date.today()
+    today = reports.reference_day(session=db)
     form = forms.ConversionFilter(_filter_data({
         "from": date(today.year, 1, 1).isoformat(), "to": today.isoformat(),
         "days": str(reports.DEFAULT_WINDOW_DAYS), "district": ""}))
@@ -253,7 +253,8 @@ def conversion_xlsx():
 
 def _activity():
     db = get_session()
-    form = forms.ActivityFilter(_filter_data({"kind": "week", "day": date.today().isoformat(), "district": ""}))
+    form = forms.ActivityFilter(_filter_data({"kind": "week", "day": reports.reference_day(session=get_session()).isoformat(),
+                                              "district": ""}))
     form.district.choices, by_code = _district_filter_choices(db)
     if not form.validate():
         return form, None, None
@@ -299,7 +300,7 @@ def _can_record_cash():
 
 def _cash_filter():
     db = get_session()
-    today = date.today()
+    today = reports.reference_day(session=db)
     first, last = reports.period_bounds("month", today)
     form = forms.CashFilter(_filter_data({"from": first.isoformat(), "to": last.isoformat(), "district": ""}))
     form.district.choices, by_code = _district_filter_choices(db)

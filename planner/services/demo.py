@@ -3,7 +3,7 @@ package) with a year of generated monthly coverage, labelled as demo data and ca
 published end-of-2024 figures (HI 2,970,132 = 94.0% of the population; SI 430,771 = 25.80% of the
 working-age labour force). Running it twice changes nothing."""
 import random
-from datetime import date
+from datetime import date, time
 
 from sqlmodel import select
 
@@ -88,6 +88,7 @@ def build_demo(*, session, boundaries=None, password="demo123"):
         report.append(f"Đã sinh số liệu minh họa 01/{YEAR}–{NEXT_YEAR_MONTHS:02d}/{YEAR + 1} / "
                       f"generated demo coverage {YEAR}-01 to {YEAR + 1}-{NEXT_YEAR_MONTHS:02d}.")
     report.extend(_build_users(session, version, password))
+    report.extend(_build_fieldwork(session, version))
     if boundaries:
         from planner.services.boundaries import BoundaryImportError, has_boundaries, import_boundaries
         if has_boundaries(session=session, version_id=version.id):
@@ -244,6 +245,80 @@ def _next_year(session, rng, p, hi_dec, si_dec, *, lost):
             commune_id=p["commune"].id, period=date(YEAR + 1, month, 1), hi_participants=hi,
             si_compulsory=compulsory, si_voluntary=si - compulsory,
             ui_participants=round(compulsory * 0.86), source=DEMO_SOURCE))
+
+
+FORMATS = ("propaganda", "policy_dialogue", "customer", "small_group")
+GROUPS = ("farmers", "traders", "unemployed_workers", "returned_workers", "students", "ethnic_minority_lost_cards")
+
+
+def _build_fieldwork(session, version):
+    """A campaign, and for every demo agent two hamlet conferences and eight activity days a
+    month (January to October of the demo's second year): mostly approved, the last weeks
+    waiting for review, a few returned; cash handed over monthly, with some differences."""
+    from planner.models import Activity, Campaign, CashHandover, Conference, UserCommune
+
+    if session.exec(select(Conference.id).limit(1)).first() is not None:
+        return ["Dữ liệu thực địa minh họa đã có, giữ nguyên / demo field work present, unchanged."]
+    rng = random.Random(2025)
+    year = YEAR + 1
+    campaign = Campaign(name="Tháng vận động triển khai BHXH toàn dân (minh họa)", start_date=date(year, 7, 1),
+                        end_date=date(year, 7, 31), target_groups="farmers,traders,returned_workers",
+                        created_by="demo")
+    session.add(campaign)
+    session.flush()
+    agents = session.exec(
+        select(User, UserCommune.commune_id).join(UserCommune, UserCommune.user_id == User.id)
+        .where(User.role == "agent", User.username.like("agent-%"))).all()
+    lost = {c.id for c in session.exec(select(Commune).where(Commune.version_id == version.id,
+                                                             Commune.lost_state_hi_people > 0))}
+    n = 0
+    for agent, commune_id in agents:
+        for month in range(1, NEXT_YEAR_MONTHS + 1):
+            last_month = month == NEXT_YEAR_MONTHS
+            for k in range(2):
+                n += 1
+                day = date(year, month, rng.randint(1, 27))
+                attendees = rng.randint(25, 90)
+                men = rng.randint(attendees // 3, attendees // 2)
+                groups = rng.sample(GROUPS[:5], 2) + (["ethnic_minority_lost_cards"] if commune_id in lost else [])
+                status = "submitted" if last_month and k == 1 else "approved"
+                session.add(Conference(
+                    device_id=f"demo-conf-{n:06d}", campaign_id=campaign.id if month == 7 else None,
+                    commune_id=commune_id, hamlet=f"Xóm {rng.randint(1, 12)}", held_on=day,
+                    start_time=time(19, 30) if commune_id in lost else time(8, 0), format=rng.choice(FORMATS),
+                    audience_groups=",".join(groups), chair="Lãnh đạo BHXH huyện",
+                    speakers="Đại diện UBND xã; cán bộ BHXH", attendees=attendees, attendees_men=men,
+                    attendees_women=attendees - men,
+                    attendees_ethnic_minority=attendees // 2 if commune_id in lost else 0,
+                    reg_voluntary_si=rng.randint(0, 4), reg_household_hi=rng.randint(0, 8),
+                    prospects=rng.randint(3, 15), cost_vnd=rng.choice([800_000, 1_200_000, 1_500_000, 2_000_000]),
+                    status=status, created_by_id=agent.id))
+            collected_month = 0
+            for k in range(8):
+                n += 1
+                day = date(year, month, rng.randint(1, 28))
+                vsi, hhi, renewed = rng.randint(0, 2), rng.randint(0, 5), rng.randint(0, 6)
+                amount = vsi * 1_650_000 + (hhi + renewed) * 1_263_600
+                status = "submitted" if last_month and k >= 6 else "approved"
+                if month == 5 and k == 0:
+                    status = "returned"
+                session.add(Activity(
+                    device_id=f"demo-act-{n:06d}", agent_id=agent.id, commune_id=commune_id, done_on=day,
+                    household_visits=rng.randint(5, 20), new_voluntary_si=vsi, new_household_hi=hhi,
+                    renewed_household_hi=renewed, amount_collected_vnd=amount,
+                    receipts_issued=vsi + hhi + renewed, receipts_amount_vnd=amount, status=status,
+                    review_reason="Thiếu số biên lai, hãy kiểm tra lại." if status == "returned" else "",
+                    created_by_id=agent.id))
+                if status == "approved":
+                    collected_month += amount
+            if collected_month:
+                short = 500_000 if rng.random() < 0.1 else 0
+                session.add(CashHandover(agent_id=agent.id, handed_on=date(year, month, 28),
+                                         amount_vnd=max(1, collected_month - short), received_by="demo",
+                                         note="Nộp tiền thu trong tháng (minh họa)"))
+    session.commit()
+    return [f"Đã sinh dữ liệu thực địa minh họa cho {len(agents)} nhân viên thu / demo field work for "
+            f"{len(agents)} agents."]
 
 
 def _cap_and_redistribute(values, caps):

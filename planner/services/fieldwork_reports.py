@@ -282,3 +282,13 @@ def close_difference(*, session, user, agent_id, date_from, date_to, note):
     session.add(record)
     session.commit()
     return record
+
+
+def reference_day(*, session):
+    """The day report filters open on: today, or the last day with approved field work if that
+    is earlier (so a page opened after the data ends shows the data, not an empty period)."""
+    today = date.today()
+    last = session.execute(select(func.max(Activity.done_on)).where(Activity.status == "approved")).scalar()
+    last_conf = session.execute(select(func.max(Conference.held_on)).where(Conference.status == "approved")).scalar()
+    latest = max((d for d in (last, last_conf) if d is not None), default=None)
+    return min(today, latest) if latest else today

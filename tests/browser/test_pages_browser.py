@@ -17,6 +17,16 @@ PAGES = [
     ("agent-16663", "/communes", "communes-agent"),
     ("admin", "/users", "users"),
     ("admin", "/account/password", "password"),
+    ("leader", "/targets?year=2025", "targets-plan"),
+    ("leader", "/progress?year=2025", "progress"),
+    ("head-417", "/targets/ranking?year=2025", "ranking-head"),
+    ("agent-16663", "/field", "field-home"),
+    ("head-412", "/review", "review"),
+    ("leader", "/campaigns", "campaigns"),
+    ("leader", "/conversion", "conversion"),
+    ("head-412", "/agents/activity", "agents-activity"),
+    ("head-412", "/cash", "cash"),
+    ("leader", "/account/tokens", "tokens"),
 ]
 
 
