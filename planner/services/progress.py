@@ -283,8 +283,11 @@ def ranking(*, session, user, version, metric_code, year, district_id=None, regi
                ClassificationMembership.valid_from <= on,
                (ClassificationMembership.valid_to.is_(None)) | (ClassificationMembership.valid_to >= date(year, 1, 1)))
     ).all())
-    populations = denominators(session=session, metric=get_metric("hi_coverage"), level="commune", year=year,
-                               where=and_(Commune.version_id == version.id, scope.commune_filter(user)))
+    if metric.denominator == "population":  # already read by progress(): no second query
+        populations = {r["unit"].id: r["denominator"] for r in rows}
+    else:
+        populations = denominators(session=session, metric=get_metric("hi_coverage"), level="commune", year=year,
+                                   where=and_(Commune.version_id == version.id, scope.commune_filter(user)))
     districts = {d.id: d for d in session.execute(select(District).where(District.version_id == version.id)).scalars()}
     last_conference = dict(session.execute(
         select(Conference.commune_id, func.max(Conference.held_on))
