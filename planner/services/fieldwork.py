@@ -282,3 +282,47 @@ def review(*, session, user, entry, decision, reason=""):
     session.add(entry)
     session.commit()
     return entry
+
+
+PARSERS = {"conference": (Conference, parse_conference), "activity": (Activity, parse_activity)}
+
+
+def save_batch(*, session, user, kind, items, today=None):
+    """Validate every entry, then write all the new and resubmitted ones in a single flush.
+
+    Returns one answer per item, in order: (outcome, entry or None, errors or None) with outcome
+    created / duplicate / resubmitted / rejected. Does not commit. A device id saved by a
+    concurrent request between our read and our flush raises IntegrityError: the caller then
+    falls back to saving entry by entry."""
+    model, parse = PARSERS[kind]
+    answers = [None] * len(items)
+    parsed = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            answers[i] = ("rejected", None, {"entry": _("Mỗi bản ghi phải là một đối tượng JSON.")})
+            continue
+        try:
+            parsed.append((i, parse(session=session, user=user, data=item, today=today)))
+        except EntryInvalid as exc:
+            answers[i] = ("rejected", None, dict(exc.errors))
+    device_ids = [values["device_id"] for _i, values in parsed]
+    existing = {e.device_id: e for e in session.execute(
+        select(model).where(model.device_id.in_(device_ids))).scalars()} if device_ids else {}
+    for i, values in parsed:
+        entry = existing.get(values["device_id"])
+        if entry is None:
+            entry = model(**values, created_by_id=user.id, status="submitted")
+            session.add(entry)
+            existing[values["device_id"]] = entry
+            answers[i] = ("created", entry, None)
+        elif entry.created_by_id not in (None, user.id):
+            answers[i] = ("rejected", None, {"device_id": _("Mã bản ghi này đã được người khác dùng.")})
+        elif entry.status == "returned":
+            for key, value in values.items():
+                setattr(entry, key, value)
+            entry.status, entry.updated_at = "submitted", utcnow()
+            answers[i] = ("resubmitted", entry, None)
+        else:
+            answers[i] = ("duplicate", entry, None)
+    session.flush()
+    return answers

@@ -187,3 +187,25 @@ def test_cookie_sessions_need_the_csrf_token_and_bearer_tokens_do_not(csrf_app, 
     assert device.post("/api/v1/activities", json=[activity(world)],
                        headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert count(session, Activity) == 1 and count(session, Conference) == 1
+
+
+def test_a_concurrent_save_falls_back_to_entry_by_entry(client, session, world, login, monkeypatch):
+    """If another request saved one of the batch's device ids between our read and our write, the
+    batch is retried entry by entry in savepoints: nothing is lost and nothing is doubled."""
+    from sqlalchemy.exc import IntegrityError
+
+    from planner.services import fieldwork
+
+    login("agent-16663")
+    first = post(client, "conferences", conference(world, "dev-conf-race"))
+    calls = []
+
+    def racing(**kwargs):
+        calls.append(1)
+        raise IntegrityError("INSERT", {}, Exception("duplicate key value violates unique constraint"))
+
+    monkeypatch.setattr(fieldwork, "save_batch", racing)
+    results = post(client, "conferences", [conference(world, "dev-conf-race"), conference(world, "dev-conf-new1")])
+    assert calls == [1]
+    assert [r["status"] for r in results] == ["duplicate", "accepted"]
+    assert results[0]["id"] == first[0]["id"] and count(session, Conference) == 2
