@@ -4,7 +4,7 @@ Agents log entries but never review (403). The manifest and the service worker h
 are public (the browser fetches them without the session). API paths answer anonymous callers
 with 401 JSON; a POST without a body is refused as invalid (400) after sign-in.
 """
-from tests.test_access import DENIED, HIDDEN, OK, REDIRECT, everyone, only
+from tests.test_access import HIDDEN, OK, REDIRECT, everyone, only
 
 UNAUTHORIZED, INVALID = 401, 400
 REVIEWERS = {"leader", "admin", "head", "other_head"}

@@ -1,7 +1,6 @@
 """`planner demo`: real units, calibrated demo figures, users, and idempotence."""
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from planner.models import AuditEvent, Commune, CoverageRecord, Denominator, District, User

@@ -304,7 +304,7 @@ def update_target(target_id):
                 session=db, user=user, metric=target.metric, level=target.level, unit_id=target.unit_id,
                 year=target.year, value=fields["value"], people=fields["people"], reason=fields["reason"],
                 expected_version=fields["version"], status=fields["status"])
-    except target_service.TargetConflict as conflict:
+    except target_service.TargetConflict:
         db.rollback()
         current = db.get(Target, target_id)
         return _error(409, "conflict", _("Chỉ tiêu vừa được người khác sửa; đây là bản hiện tại."),

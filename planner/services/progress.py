@@ -1,7 +1,7 @@
 """Progress against targets: actual vs target vs expected pace, year-end projection, flag,
 and the ranked list of communes by people still needed. Every figure comes from grouped SQL
 (conditional sums over a handful of months), never from Python loops over coverage rows."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 

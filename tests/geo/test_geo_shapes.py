@@ -5,7 +5,7 @@ import json
 import geopandas as gpd
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
+from shapely.geometry import LineString, Point, Polygon, box
 
 from geo.shapes import (
     dissolve_outlines,

@@ -79,7 +79,6 @@ def build_three():
 
 def test_map_from_three_boxes_has_legend_no_data_class_and_tooltip():
     _m, parts = build_three()
-    page = parts.header + parts.html + parts.script
     assert "Tỷ lệ bao phủ BHYT" in parts.html
     assert "Không có số liệu" in parts.html
     for label in class_labels():

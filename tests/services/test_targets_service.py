@@ -48,7 +48,6 @@ def test_concurrent_writers_with_the_same_version_the_second_is_refused(session,
     from planner.db import new_session
 
     t = world["targets"]["province"]
-    leader = world["users"]["leader"]
     with new_session(app) as a, new_session(app) as b:
         ta, tb = a.get(Target, t.id), b.get(Target, t.id)
         ta.value = 91.0
