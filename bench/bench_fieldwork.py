@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _databases import drop_database, fresh_database, make_app  # noqa: E402
 
 CONFERENCES = 100_000
 ACTIVITIES = 1_000_000
@@ -44,37 +47,6 @@ CHUNK = 50_000
 
 
 # --- databases -----------------------------------------------------------------------------
-
-def fresh_database(db, pg_url, tmpdir):
-    from sqlalchemy import create_engine, make_url, text
-
-    if db == "sqlite":
-        return f"sqlite:///{Path(tmpdir) / 'bench_fieldwork.sqlite'}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "bench_fieldwork" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "bench_fieldwork"'))
-    admin.dispose()
-    return make_url(pg_url).set(database="bench_fieldwork").render_as_string(hide_password=False)
-
-
-def drop_database(db, pg_url):
-    if db != "postgresql":
-        return
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "bench_fieldwork" WITH (FORCE)'))
-    admin.dispose()
-
-
-def make_app(url):
-    from planner import create_app, migrate
-
-    migrate.upgrade(url)
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True, "WTF_CSRF_ENABLED": False})
-
 
 # --- data ----------------------------------------------------------------------------------
 
@@ -263,9 +235,9 @@ def time_sync(app, info, runs):
 
 def run(db, pg_url, runs):
     with tempfile.TemporaryDirectory() as tmp:
-        url = fresh_database(db, pg_url, tmp)
+        url = fresh_database(db, pg_url, tmp, "bench_fieldwork")
         try:
-            app = make_app(url)
+            app = make_app(url, WTF_CSRF_ENABLED=False)
             start = time.perf_counter()
             info = build(app)
             print(f"[{db}] built in {time.perf_counter() - start:.0f} s: {info['counts']}, "
@@ -288,7 +260,7 @@ def run(db, pg_url, runs):
             app.extensions["planner.engine"].dispose()
             return rows
         finally:
-            drop_database(db, pg_url)
+            drop_database(db, pg_url, "bench_fieldwork")
 
 
 def main():

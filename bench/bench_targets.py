@@ -31,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _databases import drop_database, fresh_database, make_app  # noqa: E402
 
 GOALS_MS = {"province": 200.0, "country": 2000.0}
 YEAR = 2025
@@ -42,37 +45,6 @@ COUNTRY_LAST_MONTH = date(2025, 10, 1)
 
 
 # --- databases -----------------------------------------------------------------------------
-
-def fresh_database(db, pg_url, tmpdir, dataset):
-    from sqlalchemy import create_engine, make_url, text
-
-    if db == "sqlite":
-        return f"sqlite:///{Path(tmpdir) / f'bench_targets_{dataset}.sqlite'}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "bench_targets" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "bench_targets"'))
-    admin.dispose()
-    return make_url(pg_url).set(database="bench_targets").render_as_string(hide_password=False)
-
-
-def drop_database(db, pg_url):
-    if db != "postgresql":
-        return
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "bench_targets" WITH (FORCE)'))
-    admin.dispose()
-
-
-def make_app(url):
-    from planner import create_app, migrate
-
-    migrate.upgrade(url)
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True})
-
 
 def month_range(first, last):
     d = first
@@ -353,7 +325,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmpdir:
         for db in dbs:
             for dataset in datasets:
-                url = fresh_database(db, args.pg_url, tmpdir, dataset)
+                url = fresh_database(db, args.pg_url, tmpdir, f"bench_targets_{dataset}")
                 try:
                     app = make_app(url)
                     start = time.perf_counter()
@@ -365,7 +337,7 @@ def main(argv=None):
                               flush=True)
                     app.extensions["planner.engine"].dispose()
                 finally:
-                    drop_database(db, args.pg_url)
+                    drop_database(db, args.pg_url, f"bench_targets_{dataset}")
     print()
     print(f"{'dataset':9} {'db':10} {'user':6} {'request':40} {'median ms':>10} {'goal':>6}  {'x 460->10,600':>13}")
     for (dataset, db, role, label), (ms, _rows) in table.items():
