@@ -288,11 +288,16 @@ def delete_denominator(code, year):
     db = get_session()
     found = _editable_commune(code)
     record = _denominator(found, year)
+    return _delete_row(db, found, record, _("Đã xóa số liệu năm %(year)s.", year=year), "#figures")
+
+
+def _delete_row(db, commune, record, message, anchor):
+    """Delete a figures row when the (CSRF-checked) delete form was posted, then go back."""
     if forms.DeleteForm().validate_on_submit():
         db.delete(record)
         db.commit()
-        flash(_("Đã xóa số liệu năm %(year)s.", year=year), "success")
-    return redirect(url_for("areas.commune", code=found.code) + "#figures")
+        flash(message, "success")
+    return redirect(url_for("areas.commune", code=commune.code) + anchor)
 
 
 # --- coverage records per month -----------------------------------------------------------
@@ -350,11 +355,8 @@ def delete_coverage(code, month):
     db = get_session()
     found = _editable_commune(code)
     record = _coverage(found, month)
-    if forms.DeleteForm().validate_on_submit():
-        db.delete(record)
-        db.commit()
-        flash(_("Đã xóa số liệu tháng %(month)s.", month=record.period.strftime("%m/%Y")), "success")
-    return redirect(url_for("areas.commune", code=found.code) + "#coverage")
+    return _delete_row(db, found, record, _("Đã xóa số liệu tháng %(month)s.", month=record.period.strftime("%m/%Y")),
+                       "#coverage")
 
 
 # --- imports ------------------------------------------------------------------------------

@@ -192,23 +192,29 @@ def parse_conference(*, session, user, data, today=None):
     return values
 
 
-def _save(session, model, user, values, *, commit):
-    """Insert by device id; a resend of an accepted entry changes nothing; a resend of a
-    returned entry replaces it and sends it back for review. Returns (entry, outcome)."""
-    existing = session.execute(select(model).where(model.device_id == values["device_id"])).scalars().first()
-    if existing is not None:
-        if existing.created_by_id not in (None, user.id):
-            raise EntryInvalid({"device_id": _("Mã bản ghi này đã được người khác dùng.")})
-        if existing.status != "returned":
-            return existing, "duplicate"
-        for key, value in values.items():
-            setattr(existing, key, value)
-        existing.status, existing.updated_at = "submitted", utcnow()
-        entry, outcome = existing, "resubmitted"
-    else:
+def _apply(session, model, user, values, existing):
+    """The one rule for an incoming entry, given what is stored under its device id: insert it;
+    a resend of a submitted or approved entry changes nothing; a resend of a returned entry
+    replaces it and sends it back for review; another user's device id is refused.
+    Returns (outcome, entry) with outcome created / duplicate / resubmitted."""
+    if existing is None:
         entry = model(**values, created_by_id=user.id, status="submitted")
         session.add(entry)
-        outcome = "created"
+        return "created", entry
+    if existing.created_by_id not in (None, user.id):
+        raise EntryInvalid({"device_id": _("Mã bản ghi này đã được người khác dùng.")})
+    if existing.status != "returned":
+        return "duplicate", existing
+    for key, value in values.items():
+        setattr(existing, key, value)
+    existing.status, existing.updated_at = "submitted", utcnow()
+    return "resubmitted", existing
+
+
+def _save(session, model, user, values, *, commit):
+    """Save one entry by its device id (see _apply). Returns (entry, outcome)."""
+    existing = session.execute(select(model).where(model.device_id == values["device_id"])).scalars().first()
+    outcome, entry = _apply(session, model, user, values, existing)
     session.flush()
     if commit:
         session.commit()
@@ -309,20 +315,12 @@ def save_batch(*, session, user, kind, items, today=None):
     existing = {e.device_id: e for e in session.execute(
         select(model).where(model.device_id.in_(device_ids))).scalars()} if device_ids else {}
     for i, values in parsed:
-        entry = existing.get(values["device_id"])
-        if entry is None:
-            entry = model(**values, created_by_id=user.id, status="submitted")
-            session.add(entry)
-            existing[values["device_id"]] = entry
-            answers[i] = ("created", entry, None)
-        elif entry.created_by_id not in (None, user.id):
-            answers[i] = ("rejected", None, {"device_id": _("Mã bản ghi này đã được người khác dùng.")})
-        elif entry.status == "returned":
-            for key, value in values.items():
-                setattr(entry, key, value)
-            entry.status, entry.updated_at = "submitted", utcnow()
-            answers[i] = ("resubmitted", entry, None)
-        else:
-            answers[i] = ("duplicate", entry, None)
+        try:
+            outcome, entry = _apply(session, model, user, values, existing.get(values["device_id"]))
+        except EntryInvalid as exc:
+            answers[i] = ("rejected", None, dict(exc.errors))
+            continue
+        existing[values["device_id"]] = entry  # a repeat within the batch is a duplicate of this one
+        answers[i] = (outcome, entry, None)
     session.flush()
     return answers

@@ -363,6 +363,7 @@ def apply_allocation(*, session, user, parent, rule, people_by_unit, reason="", 
     level = CHILD_LEVEL.get(parent.level)
     if level is None:
         raise TargetError(_("Chỉ tiêu cấp này không phân bổ tiếp được."))
+    m = get_metric(parent.metric)
     written = []
     try:
         for unit_id, people in people_by_unit.items():
@@ -370,7 +371,6 @@ def apply_allocation(*, session, user, parent, rule, people_by_unit, reason="", 
                 raise TargetError(_("Số người phân bổ không được âm."))
             if not can_set(user, session=session, level=level, unit_id=unit_id):
                 raise TargetError(_("Bạn không có quyền giao chỉ tiêu cho đơn vị này."))
-            m = get_metric(parent.metric)
             kwargs = {"people": people} if m.is_rate else {"value": float(people), "people": people}
             written.append(set_target(
                 session=session, user=user, metric=parent.metric, level=level, unit_id=unit_id,
