@@ -38,7 +38,7 @@ def login():
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("Tên đăng nhập hoặc mật khẩu không đúng."))
-    return render_template("auth/login.html", form=form), (200 if request.method == "GET" or not form.errors else 200)
+    return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
