@@ -25,7 +25,7 @@ from planner.models.areas import (  # noqa: E402
 from planner.models.users import User, UserCommune  # noqa: E402
 from planner.models.audit import AuditEvent  # noqa: E402
 from planner.models.fieldwork import (  # noqa: E402
-    Activity, AgentProfile, Campaign, CashHandover, Conference, Reconciliation,
+    Activity, AgentProfile, Campaign, CashHandover, Conference, EnrolmentDay, Reconciliation,
 )
 from planner.models.targets import ApiToken, PaceSetting, Target, TargetMilestone, TargetRevision  # noqa: E402
 
@@ -34,4 +34,5 @@ __all__ = [
     "ClassificationScheme", "ClassificationMembership", "Denominator", "CoverageRecord",
     "User", "UserCommune", "AuditEvent", "Target", "TargetMilestone", "TargetRevision", "PaceSetting",
     "ApiToken", "Campaign", "Conference", "AgentProfile", "Activity", "CashHandover", "Reconciliation",
+    "EnrolmentDay",
 ]

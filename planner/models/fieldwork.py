@@ -108,6 +108,16 @@ class Activity(_Reviewed, table=True):
     notes: str = Field(default="", max_length=2000)
 
 
+class EnrolmentDay(SQLModel, table=True):
+    """New participants (new voluntary SI + new household HI) of APPROVED activity entries per commune
+    and day. Kept by database triggers on activity (see migrations: insert, update, delete, cascades
+    and bulk loads included), so conversion reads one row per commune-day instead of every entry."""
+    __tablename__ = "enrolment_day"
+    commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", primary_key=True)
+    day: date = Field(primary_key=True, index=True)
+    new_participants: int = 0
+
+
 class CashHandover(SQLModel, table=True):
     """Money an agent handed to the office."""
     __tablename__ = "cash_handover"

@@ -2,10 +2,10 @@
 and cash reconciliation. Grouped SQL does the counting; Python only shapes the few result rows."""
 from datetime import date, timedelta
 
-from sqlalchemy import BigInteger, Date, and_, case, cast, false, func, literal, null, or_, select, union_all
+from sqlalchemy import BigInteger, Date, and_, cast, false, func, literal, null, select, union_all
 
 from planner.models import (
-    Activity, CashHandover, Commune, Conference, Reconciliation, Target, User,
+    Activity, CashHandover, Commune, Conference, EnrolmentDay, Reconciliation, Target, User,
 )
 from planner.models.areas import utcnow
 from planner.models.fieldwork import AUDIENCE_GROUPS, CONFERENCE_FORMATS
@@ -42,11 +42,11 @@ def attributed_new_participants(*, session, user, date_from, date_to, window_day
     New voluntary-SI and household-HI enrolments logged in a commune on a day within
     window_days after an approved conference there go to the latest such conference.
 
-    One pass, no per-entry lookup: the day's enrolments of each commune (summed per day) and the
-    conferences are put in one stream per commune, ordered by day with a day's conferences before
-    its enrolments; a running maximum of the conference key carries the latest conference forward."""
+    One pass, no per-entry lookup: the day's enrolments of each commune (EnrolmentDay, kept by
+    triggers on approved activity entries) and the conferences are put in one stream per commune,
+    ordered by day with a day's conferences before its enrolments; a running maximum of the
+    conference key carries the latest conference forward."""
     dialect = session.get_bind().dialect.name
-    new = Activity.new_voluntary_si + Activity.new_household_hi
     conference_day = _day_number(Conference.held_on, dialect)
     conferences = (
         select(Conference.commune_id.label("commune_id"), conference_day.label("day"), literal(0).label("kind"),
@@ -57,14 +57,12 @@ def attributed_new_participants(*, session, user, date_from, date_to, window_day
                _commune_scope(user, district_id))
     )
     enrolment_days = (
-        select(Activity.commune_id.label("commune_id"), _day_number(Activity.done_on, dialect).label("day"),
+        select(EnrolmentDay.commune_id.label("commune_id"), _day_number(EnrolmentDay.day, dialect).label("day"),
                literal(1).label("kind"), cast(null(), BigInteger).label("conference_key"),
-               cast(func.sum(new), BigInteger).label("new"))
-        .join(Commune, Commune.id == Activity.commune_id)
-        .where(Activity.status == "approved", Activity.done_on >= date_from,
-               Activity.done_on <= date_to + timedelta(days=window_days), new > 0,
-               _commune_scope(user, district_id))
-        .group_by(Activity.commune_id, Activity.done_on)
+               cast(EnrolmentDay.new_participants, BigInteger).label("new"))
+        .join(Commune, Commune.id == EnrolmentDay.commune_id)
+        .where(EnrolmentDay.day >= date_from, EnrolmentDay.day <= date_to + timedelta(days=window_days),
+               EnrolmentDay.new_participants > 0, _commune_scope(user, district_id))
     )
     events = union_all(conferences, enrolment_days).subquery()
     latest = func.max(events.c.conference_key).over(
@@ -92,57 +90,45 @@ def _rates(row):
     }
 
 
-def _audience_hit(group):
-    column = Conference.audience_groups
-    return or_(column == group, column.like(f"{group},%"), column.like(f"%,{group}"), column.like(f"%,{group},%"))
-
-
 def conversion_report(*, session, user, date_from, date_to, window_days=DEFAULT_WINDOW_DAYS, district_id=None):
     """Per format and per audience group: conferences, attendees, registrations on the spot,
     attributed new participants, conversion rate, new per conference, cost per new participant.
 
-    Two grouped queries, by format, each with conditional sums for every audience group: the
-    conferences' own figures, and the attributed new participants (evaluated once, joined to
-    their conference by primary key). Python adds up the four format rows."""
+    Two grouped queries by (format, audience groups as stored): the conferences' own figures, and
+    the attributed new participants joined to their conference by primary key. There are only a few
+    dozen such pairs, so Python splits each pair's audience list and adds the rows up."""
     attributed = attributed_new_participants(session=session, user=user, date_from=date_from, date_to=date_to,
                                              window_days=window_days, district_id=district_id)
     registered = Conference.reg_voluntary_si + Conference.reg_household_hi
-    figures = {"conferences": 1, "attendees": Conference.attendees, "registered": registered,
-               "cost": Conference.cost_vnd}
-    own_cols = [func.sum(value).label(f"all__{key}") for key, value in figures.items()]
-    new_cols = [func.sum(attributed.c.attributed).label("all__attributed")]
-    for group in AUDIENCE_GROUPS:
-        hit = _audience_hit(group)
-        own_cols += [func.sum(case((hit, value), else_=0)).label(f"{group}__{key}") for key, value in figures.items()]
-        new_cols.append(func.sum(case((hit, attributed.c.attributed), else_=0)).label(f"{group}__attributed"))
+    pair = (Conference.format, Conference.audience_groups)
     own = session.execute(
-        select(Conference.format, *own_cols)
+        select(*pair, func.count(Conference.id), func.sum(Conference.attendees), func.sum(registered),
+               func.sum(Conference.cost_vnd))
         .join(Commune, Commune.id == Conference.commune_id)
         .where(Conference.status == "approved", Conference.held_on >= date_from, Conference.held_on <= date_to,
                _commune_scope(user, district_id))
-        .group_by(Conference.format)).mappings().all()
-    gained = {r["format"]: r for r in session.execute(
-        select(Conference.format, *new_cols)
+        .group_by(*pair)).all()
+    gained = {(fmt, groups): value for fmt, groups, value in session.execute(
+        select(*pair, func.sum(attributed.c.attributed))
         .select_from(attributed).join(Conference, Conference.id == attributed.c.conference_id)
-        .group_by(Conference.format)).mappings()}
+        .group_by(*pair))}
 
-    def measures(rows, prefix):
-        return {k: sum(int(r[f"{prefix}__{k}"] or 0) for r, _g in rows) if k != "attributed"
-                else sum(int((g or {}).get(f"{prefix}__attributed") or 0) for _r, g in rows)
-                for k in MEASURES}
+    def empty():
+        return dict.fromkeys(MEASURES, 0)
 
-    pairs = {r["format"]: (r, gained.get(r["format"])) for r in own}
-    by_format = {f: _rates(measures([pair], "all")) for f, pair in pairs.items()}
-    by_audience = {}
-    for group in AUDIENCE_GROUPS:
-        values = measures(pairs.values(), group)
-        if values["conferences"]:
-            by_audience[group] = _rates(values)
-    totals = _rates(measures(pairs.values(), "all"))
+    by_format, by_audience, totals = {}, {}, empty()
+    for fmt, groups, conferences, attendees, registered_sum, cost in own:
+        figures = {"conferences": conferences, "attendees": attendees, "registered": registered_sum, "cost": cost,
+                   "attributed": gained.get((fmt, groups))}
+        members = {g for g in (groups or "").split(",") if g}
+        for bucket in [totals, by_format.setdefault(fmt, empty())] + [
+                by_audience.setdefault(g, empty()) for g in AUDIENCE_GROUPS if g in members]:
+            for key, value in figures.items():
+                bucket[key] += int(value or 0)  # PostgreSQL sums are Decimal
     return {
-        "by_format": [dict(by_format[f], key=f) for f in CONFERENCE_FORMATS if f in by_format],
-        "by_audience": [dict(by_audience[g], key=g) for g in AUDIENCE_GROUPS if g in by_audience],
-        "totals": totals, "window_days": window_days, "date_from": date_from, "date_to": date_to,
+        "by_format": [dict(_rates(by_format[f]), key=f) for f in CONFERENCE_FORMATS if f in by_format],
+        "by_audience": [dict(_rates(by_audience[g]), key=g) for g in AUDIENCE_GROUPS if g in by_audience],
+        "totals": _rates(totals), "window_days": window_days, "date_from": date_from, "date_to": date_to,
     }
 
 
