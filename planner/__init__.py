@@ -44,3 +44,5 @@ def register_blueprints(app):
     fieldwork.init_app(app)
     from planner.fieldwork_reports.views import bp as fieldwork_reports_bp  # campaigns, agents, conversion, cash
     app.register_blueprint(fieldwork_reports_bp)
+    from planner.dashboard.views import bp as dashboard_bp  # province and district dashboards, the district report
+    app.register_blueprint(dashboard_bp)
