@@ -16,7 +16,7 @@
   const T = JSON.parse(document.getElementById("atlas-strings").textContent);
   const LOCALE = document.documentElement.lang === "en" ? "en-US" : "vi-VN";
   const NUMBER = new Intl.NumberFormat(LOCALE);
-  const COLLATOR = new Intl.Collator(LOCALE === "vi-VN" ? "vi" : "en", {sensitivity: "base", numeric: true});
+  const COLLATOR = new Intl.Collator(LOCALE === "vi-VN" ? "vi" : "en", {numeric: true});
   const NO_DATA_COLOR = "#cccccc";
   const CONTEXT_STYLE = {fillColor: "#f1f3f5", fillOpacity: 1, color: "#ced4da", weight: 0.5};
   // Sorted worst first by default: for these layers a high value is bad...
@@ -202,11 +202,7 @@
   function fitToData() {
     const codes = data && data.values ? Object.keys(data.values).filter((c) => unitLayers.has(c)) : [];
     const bounds = featureBounds(codes.length ? codes : unitLayers.keys());
-    if (!bounds.isValid()) { return; }
-    // On wide screens the legend floats over the map's lower left corner: keep the units clear of it.
-    const floating = getComputedStyle(el.legend).position === "absolute";
-    const left = floating ? el.legend.offsetWidth + 16 : 8;
-    map.fitBounds(bounds, {paddingTopLeft: [left, 8], paddingBottomRight: [8, 8], animate: false});
+    if (bounds.isValid()) { map.fitBounds(bounds, {padding: [8, 8], animate: false}); }
   }
 
   // --- loading -------------------------------------------------------------------------------
@@ -348,6 +344,11 @@
     fillDistricts(districtItems(outline, fc));
     renderLegend();
     if (opts.fit) { fitToData(); }
+    // The fit may call for another zoom band: draw that before saying "ready".
+    const wanted = bandFor(map.getZoom());
+    if (wanted !== band && fc.features.length && (data.geometry || {})[String(wanted)]) {
+      return draw(token, {fit: false});
+    }
     buildRows(fc);
     renderTitle();
     syncUrl();
@@ -366,7 +367,7 @@
     } else if (state.commune) {
       closeProfile();
     }
-    // The zoom may now call for another band (after a fit or a deep link to a district).
+    // The user zoomed while this was loading.
     if (bandFor(map.getZoom()) !== drawn.band) { redrawForZoom(); }
   }
 
@@ -564,7 +565,7 @@
   function sortRows() {
     if (!sort) { sort = {key: "value", dir: defaultDir("value")}; }
     const sign = sort.dir === "asc" ? 1 : -1;
-    const byName = (a, b) => COLLATOR.compare(a.name, b.name);
+    const byName = (a, b) => COLLATOR.compare(a.name, b.name) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
     let compare;
     if (sort.key === "value") {
       compare = (a, b) => {
