@@ -19,7 +19,7 @@ from planner.fieldwork_reports.forms import format_labels
 from planner.i18n import fmt_month, fmt_number, fmt_percent
 from planner.models import District
 from planner.services import dashboard as service
-from planner.services import scope
+from planner.services import registry, scope
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -255,7 +255,7 @@ def calendar_chart(conferences, district):
 
 def _province_context(db, params):
     year = params["year"]
-    current = service.version_for_year(session=db, year=service.default_year(session=db))
+    current = registry.current_version(session=db)  # the trend is drawn in today's units
     version = service.version_for_year(session=db, year=year)
     if current is None or version is None:
         return None
@@ -281,7 +281,8 @@ def province():
     context = _province_context(db, params)
     if context is None:
         return render_template("dashboard/province.html", empty=True, params=params, **_labels()), _status(params)
-    province_name = (service.province_of(session=db, version=context["current"]) or District(name="")).name
+    province = service.province_of(session=db, version=context["current"])
+    province_name = province.name if province else ""
     conf_chart, new_chart = month_charts(context["fieldwork"], format_labels())
     return render_template(
         "dashboard/province.html", empty=False, params=params, **context,
@@ -324,7 +325,7 @@ def _district_context(db, code, params):
     if params["kind"] == "week":
         # The month's last week that has begun: the week of its last day, or of today.
         day = max(month, min(service.next_month(month) - timedelta(days=1), date.today()))
-    current = service.version_for_year(session=db, year=service.default_year(session=db))
+    current = registry.current_version(session=db)
     trend_district = None
     if current is not None:
         trend_district = db.execute(select(District).where(District.version_id == current.id,
