@@ -9,6 +9,7 @@ from .matching import detect_fields, match_features, normalise_code
 from .names import ascii_key, name_key, split_kind, suggest
 from .shapes import (
     dissolve_outlines,
+    prepare_bands,
     prepare_for_web,
     round_coordinates,
     simplify_coverage,
@@ -22,6 +23,7 @@ __all__ = [
     "dissolve_outlines",
     "match_features",
     "name_key",
+    "prepare_bands",
     "normalise_code",
     "prepare_for_web",
     "read_vector",

@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "dissolve_outlines",
+    "prepare_bands",
     "prepare_for_web",
     "round_coordinates",
     "simplify_coverage",
@@ -351,3 +352,87 @@ def dissolve_outlines(gdf: gpd.GeoDataFrame, by: str | list[str], *,
         rows.append({**{c: _label(v) for c, v in zip(by_cols, key)},
                      "n_units": len(geoms), geom_name: geom})
     return gpd.GeoDataFrame(rows, geometry=geom_name, crs=gdf.crs)
+
+
+def _group_union(geoms) -> BaseGeometry | None:
+    """Union of polygons of a clean coverage (fast, exact); a general union if that fails."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            merged = shapely.coverage_union_all(geoms)
+        if merged is None or merged.is_empty or not merged.is_valid:
+            raise ValueError("coverage union failed")
+    except Exception:
+        merged = shapely.union_all(geoms)
+    return _polygonal_part(shapely.make_valid(merged)) or merged
+
+
+def prepare_bands(gdf: gpd.GeoDataFrame, bands, *, by: str | None = None,
+                  gap_width: float | None = None) -> list[tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]]:
+    """One polygon layer ready for the web at several zoom bands, coarsest first.
+
+    ``bands`` is a sequence of ``(tolerance, ndigits)``. The geometries are validated
+    (:func:`validate_geometries`) and made into a clean coverage once
+    (:func:`shapely.coverage_clean`, gaps narrower than ``gap_width`` filled -- default 1/1000
+    of the larger side of the bounding box, as in :func:`dissolve_outlines`); each band is then
+    :func:`shapely.coverage_simplify`-ed from that same coverage with its tolerance and rounded
+    pointwise to its decimals, so within a band neighbours share identical borders. With
+    ``by`` (a column), each band also gets the groups' polygons, the unions of that band's
+    simplified units: group borders lie exactly on unit borders.
+
+    Returns one ``(units, groups)`` per band: ``units`` has the usable input rows (index and
+    columns kept), ``groups`` one row per value of ``by`` (that column, ``n_units`` and the
+    geometry) or None without ``by``. If the coverage cannot be cleaned, each band falls back to
+    :func:`simplify_coverage` of the validated input.
+    """
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    usable, _report = validate_geometries(gdf)
+    if len(usable) == 0:
+        return [(usable, None if by is None else dissolve_outlines(usable, by)) for _ in bands]
+    polys = np.asarray(usable.geometry.values, dtype=object)
+    cleaned = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if shapely.coverage_is_valid(polys):
+                cleaned = polys
+            else:
+                if gap_width is None:
+                    minx, miny, maxx, maxy = usable.total_bounds
+                    gap_width = max(maxx - minx, maxy - miny) / 1000.0
+                candidate = _keep_nonempty(polys, shapely.coverage_clean(polys, gap_width=gap_width))
+                if shapely.coverage_is_valid(candidate):
+                    cleaned = candidate
+    except Exception:  # GEOS topology errors: per-band fallback below
+        cleaned = None
+    out = []
+    for tolerance, ndigits in bands:
+        if cleaned is None:
+            units = simplify_coverage(usable, tolerance)
+        else:
+            simplified = None
+            if tolerance and tolerance > 0:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        candidate = shapely.coverage_simplify(cleaned, tolerance)
+                        if shapely.is_valid(candidate).all() and shapely.coverage_is_valid(candidate):
+                            simplified = candidate
+                except Exception:
+                    simplified = None
+                if simplified is None:
+                    simplified = shapely.simplify(cleaned, tolerance, preserve_topology=True)
+            else:
+                simplified = cleaned
+            units = _replace_geometry(usable, _keep_nonempty(cleaned, simplified))
+        groups = None
+        if by is not None:
+            geom_name = units.geometry.name
+            rows = []
+            for key, group in units.groupby(by, sort=True):
+                parts = [g for g in group.geometry.values if g is not None and not g.is_empty]
+                rows.append({by: _label(key), "n_units": len(parts), geom_name: _group_union(parts)})
+            groups = round_coordinates(gpd.GeoDataFrame(rows, geometry=geom_name, crs=units.crs), ndigits)
+        out.append((round_coordinates(units, ndigits), groups))
+    return out

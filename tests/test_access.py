@@ -82,7 +82,7 @@ def test_every_route_is_in_the_table(app):
 def url_values(world):
     """Ids a case's URL may name: {leader_id}, {province_id}, {district_412_id}, {commune_16663_id}, ..."""
     values = {"leader_id": world["users"]["leader"].id, "agent_id": world["users"]["agent"].id,
-              "province_id": world["province"].id}
+              "province_id": world["province"].id, "version_id": world["version"].id}
     values.update({f"district_{code}_id": d.id for code, d in world["districts"].items()})
     values.update({f"commune_{code}_id": c.id for code, c in world["communes"].items()})
     values.update({f"target_{name}_id": t.id for name, t in world.get("targets", {}).items()})

@@ -1,107 +1,254 @@
-"""The HI coverage map: a commune choropleth of the latest month, drawn with Folium.
+"""The thematic map: the page, its geometry and values endpoints, a commune's profile, exports.
 
-Every script and stylesheet comes from this app (offices run on intranets, no CDN). The
-rendered map is cached per (data stamp, locale, scope): a warm request costs two small
-queries and a template render.
+Geometry (per hierarchy version, level and zoom band; ETag, revalidated) and values (small
+JSON per layer and period) are separate requests joined in the browser by unit code. The
+contract with the page is /work/briefs/MAP_CONTRACT.md. Views stay thin: the figures come
+from planner.services.map_layers, the boundaries from planner.services.map_geometry.
 """
 import gzip
+import json
 
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from planner.db import get_session
-from planner.i18n import fmt_number, fmt_percent
-from planner.services import coverage_map, registry
+from planner.i18n import fmt_month
+from planner.models import HierarchyVersion
+from planner.services import map_geometry, map_layers, registry
+from planner.services.coverage_map import RENDERED_CACHE, scope_key
 
 bp = Blueprint("maps", __name__, url_prefix="/map")
 
-LOWEST_COUNT = 10
+GEOJSON = "application/geo+json"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Leaflet zoom levels at which the page switches to band 1 and band 2.
+BAND_ZOOMS = (9, 11)
 
+
+@bp.errorhandler(map_layers.MapRequestError)
+def _bad_request(exc):
+    return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(map_layers.MapNotFound)
+def _not_found(_exc):
+    return jsonify(error=_("Không tìm thấy địa bàn này trong phạm vi của bạn.")), 404
+
+
+def _params():
+    """The layer parameters of the query string (checked by map_layers)."""
+    args = request.args
+    return {
+        "layer": args.get("layer") or "hi_coverage",
+        "period": args.get("period") or None,
+        "level": args.get("level") or "commune",
+        "district_code": args.get("district") or None,
+        "method": args.get("method") or None,
+        "classes": args.get("classes") or map_layers.DEFAULT_CLASSES,
+        "base": args.get("base") or None,
+    }
+
+
+def _geometry_urls(version_id, level):
+    return {str(b): url_for("maps.geometry", version_id=version_id, level=level, band=b)
+            for b in range(len(map_geometry.BANDS))}
+
+
+# --- the page -------------------------------------------------------------------------------
 
 @bp.route("/")
 def coverage():
+    """The interactive map page; everything it draws is fetched from the endpoints below."""
     session = get_session()
     version = registry.current_version(session=session)
-    config = current_app.config
     if version is None:
         return render_template("maps/coverage.html", empty="registry")
-    key = (
-        config["DATABASE_URL"],
-        version.id,
-        coverage_map.data_stamp(session=session, version_id=version.id),
-        str(get_locale()),
-        coverage_map.scope_key(g.user),
-        request.script_root,
-        config.get("MAP_TILE_URL"),
-        config["BOUNDARY_TOLERANCE"],
-        config["BOUNDARY_DECIMALS"],
-    )
-    context = coverage_map.RENDERED_CACHE.get(key)
-    if context is None:
-        context = coverage_map.RENDERED_CACHE.put(key, _build_context(session, version))
-    return render_template("maps/coverage.html", **context)
-
-
-def _build_context(session, version):
-    """Everything the page shows, with the map already rendered into its three pieces."""
-    from geo.maps import build_coverage_map, map_components
-
-    config = current_app.config
-    figures = coverage_map.commune_figures(session=session, user=g.user, version=version)
-    rows = figures["rows"]
-    for r in rows:
-        r["hi_text"] = fmt_number(r["hi"])
-        r["population_text"] = fmt_number(r["population"])
-        r["rate_text"] = fmt_percent(r["rate"])
-    context = {
-        "version_name": version.name,
-        "period": figures["period"],
-        "is_demo": figures["is_demo"],
-        "commune_count": len(rows),
-        "lowest": coverage_map.lowest_coverage(rows, LOWEST_COUNT),
-        "map": None,
-        "empty": None,
-        "missing_geometry": 0,
+    periods = map_layers.available_periods(session=session)
+    params = _params()
+    try:
+        layer, period, period_version, level, district, method, classes, base = map_layers.resolve(
+            session=session, user=g.user, **params)
+    except (map_layers.MapRequestError, map_layers.MapNotFound):
+        # A shared link with a stale or foreign parameter opens the default view instead.
+        layer, period, period_version, level, district, method, classes, base = map_layers.resolve(
+            session=session, user=g.user, layer="hi_coverage")
+    from planner.services.map_geometry import units_in_scope
+    districts = [{"code": u[1], "name": u[2]} for u in
+                 units_in_scope(session=session, user=g.user, version=period_version, level="district")]
+    has_boundaries = registry_has_boundaries(session, period_version.id)
+    initial = {
+        "layer": layer.key, "period": map_layers.period_key(period), "level": level,
+        "district": district.code if district else None, "method": method, "classes": classes,
+        "base": map_layers.period_key(base) if base else None,
     }
-    communes, outlines = coverage_map.prepared_geometry(
-        session=session, version_id=version.id,
-        tolerance=config["BOUNDARY_TOLERANCE"], ndigits=config["BOUNDARY_DECIMALS"],
+    return render_template(
+        "maps/coverage.html",
+        empty=None if has_boundaries else "boundaries",
+        version_name=period_version.name,
+        layers=[{"key": lay.key, "label": str(lay.label), "kind": lay.kind, "unit": lay.unit,
+                 "default_method": lay.default_method, "target_method": lay.target is not None}
+                for lay in map_layers.LAYERS],
+        methods=[{"key": key, "label": str(label)} for key, label in map_layers.METHODS],
+        periods=[{"key": map_layers.period_key(p), "label": fmt_month(p)} for p in periods],
+        districts=districts,
+        initial=initial,
+        map_config={
+            "values_url": url_for("maps.values"),
+            "profile_url": url_for("maps.profile", code="00000").replace("00000", ""),
+            "xlsx_url": url_for("maps.values_xlsx"),
+            "geojson_url": url_for("maps.layer_geojson"),
+            "png_url": url_for("maps.map_png"),
+            "band_zooms": list(BAND_ZOOMS),
+            "initial": initial,
+            "classes_range": [map_layers.MIN_CLASSES, map_layers.MAX_CLASSES],
+        },
     )
-    by_id = {r["commune_id"]: r for r in rows}
-    drawn = [cid for cid in communes.index if cid in by_id] if communes is not None else []
-    if not drawn:
-        context["empty"] = "boundaries"
-        return context
-    frame = communes.loc[drawn, ["geometry"]].copy()
-    for column in ("code", "name", "district", "hi_text", "population_text", "rate_text", "rate"):
-        frame[column] = [by_id[cid][column] for cid in drawn]
-    district_ids = {by_id[cid]["district_id"] for cid in drawn}
-    outlines = outlines[outlines["district_id"].isin(district_ids)]
-    m = build_coverage_map(
-        frame, outlines,
-        value="rate",
-        tooltip=[("name", _("Xã")), ("district", _("Huyện")), ("hi_text", _("Người tham gia BHYT")),
-                 ("population_text", _("Dân số")), ("rate_text", _("Tỷ lệ bao phủ"))],
-        legend_title=_("Tỷ lệ bao phủ BHYT"),
-        no_data_label=_("Không có số liệu"),
-        js=[("leaflet", url_for("vendor.file", name="leaflet", filename="leaflet.js"))],
-        css=[("leaflet_css", url_for("vendor.file", name="leaflet", filename="leaflet.css"))],
-        tile_url=config.get("MAP_TILE_URL"),
-        tile_attribution=config.get("MAP_TILE_ATTRIBUTION", ""),
-        tile_name=_("Bản đồ nền"),
-        commune_layer_name=_("Xã"),
-        outline_layer_name=_("Ranh giới huyện"),
-    )
-    context["map"] = map_components(m)
-    context["drawn_count"] = len(drawn)
-    context["missing_geometry"] = len(rows) - len(drawn)
-    return context
 
 
-# Compress pages and JSON on the way out: the map page is ~450 KB of text, ~80 KB gzipped,
-# and district offices often sit behind slow links.
-COMPRESSIBLE = ("text/html", "application/json")
+def registry_has_boundaries(session, version_id):
+    from planner.models import Commune, CommuneBoundary
+    return session.execute(select(CommuneBoundary.commune_id).join(Commune, Commune.id == CommuneBoundary.commune_id)
+                           .where(Commune.version_id == version_id).limit(1)).first() is not None
+
+
+# --- geometry -------------------------------------------------------------------------------
+
+@bp.route("/geometry/<int:version_id>/<level>/<int:band>.geojson")
+def geometry(version_id, level, band):
+    session = get_session()
+    version = session.get(HierarchyVersion, version_id)
+    if version is None or level not in map_geometry.LEVELS or not 0 <= band < len(map_geometry.BANDS):
+        abort(404)
+    found = map_geometry.geometry(session=session, user=g.user, version=version, level=level, band=band)
+    etag = found["etag"]
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache", "Vary": "Cookie, Accept-Encoding"}
+    if etag in _etags(request.headers.get("If-None-Match", "")):
+        return Response(status=304, headers=headers)
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        resp = Response(found["gzip"], mimetype=GEOJSON, headers=headers)
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp = Response(found["body"], mimetype=GEOJSON, headers=headers)
+    return resp
+
+
+def _etags(header):
+    return {part.strip().removeprefix("W/").strip('"') for part in header.split(",") if part.strip()}
+
+
+# --- values ---------------------------------------------------------------------------------
+
+def _values_document(session):
+    params = _params()
+    result = map_layers.layer_values(session=session, user=g.user, **params)
+    version = result["version"]
+    key = ("json", id(result), request.script_root)
+    cached = RENDERED_CACHE.get(key)
+    if cached is not None and cached[0] is result:
+        return result, cached[1]
+    document = map_layers.as_json(
+        result, periods=map_layers.available_periods(session=session),
+        geometry_urls=_geometry_urls(version.id, result["level"]),
+        outline_urls=_geometry_urls(version.id, "district"))
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    RENDERED_CACHE.put(key, (result, body))
+    return result, body
+
+
+@bp.route("/values.json")
+def values():
+    _result, body = _values_document(get_session())
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "private, no-cache"})
+
+
+# --- a commune's profile --------------------------------------------------------------------
+
+@bp.route("/profile/<code>")
+def profile(code):
+    session = get_session()
+    try:
+        found = map_layers.commune_profile(session=session, user=g.user, code=code,
+                                           period=request.args.get("period") or None)
+    except map_layers.MapNotFound:
+        abort(404)
+    from planner.fieldwork_reports.forms import format_labels, organisation_labels
+    from planner.targets.views import flag_labels
+    return render_template("maps/_profile.html", p=found, flag_labels=flag_labels(),
+                           format_labels=format_labels(), organisation_labels=organisation_labels())
+
+
+# --- exports --------------------------------------------------------------------------------
+
+def _scope_name(result):
+    if result["district"] is not None:
+        return result["district"].name
+    return _("Toàn tỉnh") if scope_key(g.user) == "province" else _("Phạm vi của bạn")
+
+
+def _filename(result, ext):
+    parts = ["ban-do", result["layer"], map_layers.period_key(result["period"])]
+    if result["district"] is not None:
+        parts.append(result["district"].code)
+    return "-".join(parts) + "." + ext
+
+
+def _download(data, mimetype, filename):
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.route("/values.xlsx")
+def values_xlsx():
+    from planner.maps.export import values_workbook
+    result = map_layers.layer_values(session=get_session(), user=g.user, **_params())
+    return _download(values_workbook(result, scope_name=_scope_name(result)), XLSX, _filename(result, "xlsx"))
+
+
+def _band_frame(session, result, band):
+    bands = map_geometry.prepared_bands(session=session, version_id=result["version"].id)
+    if bands is None:
+        return None, None
+    communes, districts = bands[band]
+    return (communes if result["level"] == "commune" else districts), districts
+
+
+@bp.route("/layer.geojson")
+def layer_geojson():
+    session = get_session()
+    result = map_layers.layer_values(session=session, user=g.user, **_params())
+    frame, _districts = _band_frame(session, result, len(map_geometry.BANDS) - 1)
+    legend = {entry["class"]: entry for entry in result["legend"]}
+    props = {r["id"]: {"value": r["value"], "class": r["cls"], "label": legend[r["cls"]]["label"],
+                       "color": legend[r["cls"]]["color"], "text": r["text"], "layer": result["layer"],
+                       "period": map_layers.period_key(result["period"])} for r in result["rows"]}
+    units = [(r["id"], r["code"], r["name"], r["district_code"], r["district"]) for r in result["rows"]]
+    if frame is None:
+        body = b'{"type":"FeatureCollection","features":[]}'
+    else:
+        body = map_geometry.collection_bytes(units, frame, result["level"], props)
+    return _download(body, GEOJSON, _filename(result, "geojson"))
+
+
+@bp.route("/map.png")
+def map_png():
+    session = get_session()
+    result = map_layers.layer_values(session=session, user=g.user, **_params())
+    key = ("png", id(result), str(get_locale()))
+    cached = RENDERED_CACHE.get(key)
+    if cached is not None and cached[0] is result:
+        data = cached[1]
+    else:
+        data = map_layers.render_png(session=session, result=result, scope_name=_scope_name(result))
+        RENDERED_CACHE.put(key, (result, data))
+    return Response(data, mimetype="image/png",
+                    headers={"Content-Disposition": f"inline; filename={_filename(result, 'png')}",
+                             "Cache-Control": "private, no-cache"})
+
+
+# Compress pages and JSON on the way out: district offices often sit behind slow links.
+# (The geometry endpoint sends its own gzip, prepared once per collection.)
+COMPRESSIBLE = ("text/html", "application/json", GEOJSON)
 MIN_COMPRESS_BYTES = 1024
 
 

@@ -1,22 +1,23 @@
-"""Figures and geometry for the HI coverage map, limited to the user's scope.
+"""What the thematic map's caches are keyed by: data stamps, scope keys, and the user's scope in
+any hierarchy version.
 
-SQL does the aggregation; what leaves here are plain frames (lists of dicts, GeoDataFrames).
-Preparing 460 boundaries for the web (coverage simplification, district outlines) takes
-most of a second, so the result is cached in the process, keyed by what it was built from:
-a new import changes the key, and several app processes never need to agree on anything.
+Preparing 460 boundaries for the web takes most of a second and a layer's values a few
+queries, so results are cached in the process, keyed by what they were built from: a new
+import or any change of figures changes the key, and several app processes never need to
+agree on anything.
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, or_, select, true
 
 from planner.models import (
-    AuditEvent, Commune, CommuneBoundary, CoverageRecord, Denominator, District,
+    Activity, AuditEvent, ClassificationMembership, Commune, CommuneBoundary, Conference, CoverageRecord,
+    CrosswalkLink, Denominator, District, Target, UserCommune,
 )
-from planner.services import registry, scope
-from planner.services.indicators import hi_coverage
+from planner.services import scope
 
 DEMO_MARKER = "minh họa"
 
@@ -52,10 +53,10 @@ class LRUCache:
         return len(self._data)
 
 
-# Prepared geometry per (version, boundary stamp, tolerance, decimals): a few versions at most.
+# Prepared geometry per (database, version, boundary stamp, bands): a few versions at most.
 GEOMETRY_CACHE = LRUCache(4)
-# Rendered map pieces per (version, data stamp, locale, scope): one per district head etc.
-RENDERED_CACHE = LRUCache(64)
+# A layer's values (and exports) per (data stamp, parameters, locale, scope).
+RENDERED_CACHE = LRUCache(256)
 
 
 def scope_key(user):
@@ -77,6 +78,31 @@ def boundary_stamp(*, session, version_id):
     return count, latest.isoformat() if latest is not None else None
 
 
+def scope_where(*, session, user, version):
+    """A SQL condition on Commune: the user's scope carried into any hierarchy version.
+
+    Users are attached to the current version's units. In another version a district head sees
+    the district with the same code, and an agent the communes with their communes' codes or
+    linked to them by the crosswalk.
+    """
+    if scope.is_province_wide(user):
+        return true()
+    if user.role == "district_head" and user.district_id is not None:
+        own = session.get(District, user.district_id)
+        if own is None or own.version_id == version.id:
+            return scope.commune_filter(user)
+        same = select(District.id).where(District.version_id == version.id, District.code == own.code)
+        return Commune.district_id.in_(same)
+    if user.role == "agent":
+        own_ids = select(UserCommune.commune_id).where(UserCommune.user_id == user.id)
+        own_codes = select(Commune.code).where(Commune.id.in_(own_ids))
+        linked = select(CrosswalkLink.from_commune_id).where(CrosswalkLink.to_commune_id.in_(own_ids))
+        onward = select(CrosswalkLink.to_commune_id).where(CrosswalkLink.from_commune_id.in_(own_ids))
+        return or_(Commune.id.in_(own_ids), Commune.code.in_(own_codes), Commune.id.in_(linked),
+                   Commune.id.in_(onward))
+    return scope.commune_filter(user)
+
+
 def data_stamp(*, session, version_id):
     """A tuple that changes whenever anything the map shows may have changed.
 
@@ -95,101 +121,19 @@ def data_stamp(*, session, version_id):
         scalar(select(func.count(Commune.id)).where(Commune.version_id == version_id)),
         scalar(select(func.count(CommuneBoundary.commune_id))),
         scalar(select(func.max(CommuneBoundary.imported_at))),
+        scalar(select(func.max(Conference.updated_at))),
+        scalar(select(func.count(Conference.id))),
+        scalar(select(func.max(Activity.updated_at))),
+        scalar(select(func.count(Activity.id))),
+        scalar(select(func.max(Target.updated_at))),
+        scalar(select(func.count(Target.id))),
+        scalar(select(func.count(ClassificationMembership.id))),
+        scalar(select(func.max(CrosswalkLink.id))),
+        scalar(select(func.count(CrosswalkLink.id))),
     )).one()
     return tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row)
 
 
-def commune_figures(*, session, user, version):
-    """Latest month's HI participants, population and coverage of each commune in scope.
-
-    Returns {"period", "year", "is_demo", "rows"}; rows are dicts with commune_id, code, name,
-    district_id, district_code, district, hi, population, rate (None when a figure is missing).
-    Population comes from the period's year, or the latest earlier year with figures.
-    """
-    period = registry.latest_period(session=session, version_id=version.id)
-    year = registry.latest_denominator_year(session=session, version_id=version.id,
-                                            up_to=period.year if period else None)
-    in_scope = and_(Commune.version_id == version.id, scope.commune_filter(user))
-    cov = (
-        select(CoverageRecord.commune_id, CoverageRecord.hi_participants, CoverageRecord.source)
-        .where(CoverageRecord.period == period)
-        .subquery()
-    )
-    den = (
-        select(Denominator.commune_id, Denominator.population)
-        .where(Denominator.year == year)
-        .subquery()
-    )
-    stmt = (
-        select(Commune.id, Commune.code, Commune.name, District.id, District.code, District.name,
-               cov.c.hi_participants, den.c.population, cov.c.source)
-        .join(District, District.id == Commune.district_id)
-        .outerjoin(cov, cov.c.commune_id == Commune.id)
-        .outerjoin(den, den.c.commune_id == Commune.id)
-        .where(in_scope)
-        .order_by(District.code, Commune.code)
-    )
-    rows, demo = [], False
-    for cid, code, name, did, dcode, dname, hi, pop, source in session.execute(stmt):
-        demo = demo or (source is not None and DEMO_MARKER in source.lower())
-        rows.append({
-            "commune_id": cid, "code": code, "name": name, "district_id": did,
-            "district_code": dcode, "district": dname, "hi": hi, "population": pop,
-            "rate": hi_coverage(hi, pop),
-        })
-    return {"period": period, "year": year, "is_demo": demo, "rows": rows}
-
-
-def lowest_coverage(rows, n=10):
-    """The n communes furthest from the target: lowest coverage first, no-data rows left out."""
-    ranked = [r for r in rows if r["rate"] is not None]
-    ranked.sort(key=lambda r: (r["rate"], r["code"]))
-    return ranked[:n]
-
-
-def prepared_geometry(*, session, version_id, tolerance, ndigits):
-    """The version's commune boundaries ready for the web, and district outlines from them.
-
-    Returns (communes, outlines): communes is a GeoDataFrame indexed by commune id with
-    district_id; outlines has district_id and line geometry. Both None when no boundaries.
-    Computed once per boundary import, then served from the cache.
-    """
-    stamp = boundary_stamp(session=session, version_id=version_id)
-    key = (_database(session), version_id, stamp, tolerance, ndigits)
-    cached = GEOMETRY_CACHE.get(key)
-    if cached is not None:
-        return cached
-    rows = session.execute(
-        select(CommuneBoundary.commune_id, Commune.district_id, CommuneBoundary.geojson)
-        .join(Commune, Commune.id == CommuneBoundary.commune_id)
-        .where(Commune.version_id == version_id)
-        .order_by(CommuneBoundary.commune_id)
-    ).all()
-    if not rows:
-        return GEOMETRY_CACHE.put(key, (None, None))
-    result = _prepare(rows, tolerance=tolerance, ndigits=ndigits)
-    return GEOMETRY_CACHE.put(key, result)
-
-
-def _database(session):
+def database_key(session):
     """Which database a session reads: caches are per process, and a process may see several."""
     return session.get_bind().url.render_as_string(hide_password=True)
-
-
-def _prepare(rows, *, tolerance, ndigits):
-    import geopandas as gpd
-    import shapely
-
-    from geo.shapes import dissolve_outlines, prepare_for_web, round_coordinates
-
-    ids = [r[0] for r in rows]
-    geoms = shapely.from_geojson([r[2] for r in rows], on_invalid="ignore")
-    gdf = gpd.GeoDataFrame({"district_id": [r[1] for r in rows]}, geometry=list(geoms),
-                           index=ids, crs="EPSG:4326")
-    gdf = gdf[gdf.geometry.notna()]
-    communes = prepare_for_web(gdf, tolerance=tolerance, ndigits=ndigits)
-    if len(communes) == 0:
-        return None, None
-    outlines = dissolve_outlines(communes, "district_id", as_lines=True)
-    outlines = round_coordinates(outlines, ndigits)
-    return communes, outlines

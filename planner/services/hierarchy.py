@@ -4,7 +4,7 @@ import csv
 import io
 import re
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, literal, select, union_all
 
 from geo.io import BoundaryFileError, read_vector
 from geo.matching import detect_fields, normalise_code
@@ -233,3 +233,32 @@ def province_series(*, session, version, expression, periods):
     both = _through_crosswalk(version, expression, periods)
     rows = session.execute(select(both.c.period, func.sum(both.c.value)).group_by(both.c.period)).all()
     return {period: round(value) for period, value in rows}
+
+
+def denominators_in_version(*, session, version, column, up_to_year):
+    """({commune_id of version: population or labour force}, year) for the latest year up to
+    up_to_year that has figures (or else the earliest year that has), across reforms: a commune's own figures, or else its older
+    units' figures carried over by the crosswalk (times the share). column is
+    Denominator.population or Denominator.labour_force. ({}, None) when no year has figures."""
+    own = (select(Denominator.commune_id.label("commune_id"), Denominator.year.label("year"),
+                  column.label("value"), literal(1).label("own"))
+           .join(Commune, Commune.id == Denominator.commune_id)
+           .where(Commune.version_id == version.id))
+    mapped = (select(CrosswalkLink.to_commune_id.label("commune_id"), Denominator.year.label("year"),
+                     (column * CrosswalkLink.share).label("value"), literal(0).label("own"))
+              .join(CrosswalkLink, CrosswalkLink.from_commune_id == Denominator.commune_id)
+              .join(Commune, Commune.id == CrosswalkLink.to_commune_id)
+              .where(Commune.version_id == version.id))
+    both = union_all(own, mapped).subquery()
+    year = session.execute(select(func.max(both.c.year)).where(both.c.year <= up_to_year)).scalar()
+    if year is None:  # no figures that old: the earliest year there is
+        year = session.execute(select(func.min(both.c.year))).scalar()
+    if year is None:
+        return {}, None
+    rows = session.execute(select(both.c.commune_id, both.c.own, func.sum(both.c.value))
+                           .where(both.c.year == year)
+                           .group_by(both.c.commune_id, both.c.own)).all()
+    result = {}
+    for commune_id, is_own, value in sorted(rows, key=lambda r: r[1]):  # own figures win
+        result[commune_id] = round(value)
+    return result, year
