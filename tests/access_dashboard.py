@@ -5,7 +5,7 @@ district's dashboard and an agent to /field (302). A district's dashboard, expor
 leaders and admins every district, a head only their own (another district is 404), agents 403.
 A bad query parameter answers 400 (the page says why).
 """
-from tests.test_access import DENIED, HIDDEN, OK, REDIRECT, only
+from tests.test_access import DENIED, HIDDEN, REDIRECT, only
 
 INVALID = 400
 LEADERS = {"leader", "admin"}

@@ -7,7 +7,16 @@ a collection agent has their own pages (/field) and is sent there.
 """
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import BuildError
@@ -60,6 +69,10 @@ def trend_labels():
 def _labels():
     return {"region_labels": region_labels(), "source_labels": source_labels(), "flag_labels": flag_labels(),
             "status_labels": status_labels(), "format_labels": format_labels()}
+
+
+def _page_extras(db):
+    return {"is_demo": service.is_demo(session=db)}
 
 
 # --- query parameters -------------------------------------------------------------------------
@@ -135,6 +148,26 @@ def map_png_url(**args):
         except BuildError:
             continue
     return None
+
+
+def map_layer(db, district, period):
+    """The map's HI coverage classes for the district's communes (planner.services.map_layers),
+    so the printed report carries the map's legend and each commune's colour; None while the
+    map service is missing or when it refuses the request."""
+    try:
+        from planner.services import map_layers
+    except ImportError:
+        return None
+    if period is None:
+        return None
+    try:
+        result = map_layers.layer_values(session=db, user=g.user, layer="hi_coverage", period=period,
+                                         level="commune", district_code=district.code)
+    except (map_layers.MapRequestError, map_layers.MapNotFound):
+        return None
+    colours = {entry["class"]: entry["color"] for entry in result["legend"]}
+    return {"legend": result["legend"], "label": result["label"],
+            "colour_by_code": {r["code"]: colours.get(r["cls"]) for r in result["rows"]}}
 
 
 def map_page_url(**args):
@@ -289,7 +322,7 @@ def province():
         charts={"hi": trend_chart(context["trends"]["hi_coverage"], province_name),
                 "si": trend_chart(context["trends"]["si_coverage"], province_name),
                 "ranking": ranking_chart(context["ranking"]), "conferences": conf_chart, "new": new_chart},
-        trend_labels=trend_labels(), map_url=map_page_url(), **_labels()), _status(params)
+        trend_labels=trend_labels(), map_url=map_page_url(), **_page_extras(db), **_labels()), _status(params)
 
 
 @bp.route("/export.xlsx")
@@ -350,8 +383,7 @@ def _district_context(db, code, params):
 
 
 def _district_links(context):
-    district, year = context["district"], context["year"]
-    period = context["figures"]["as_of"]
+    district, period = context["district"], context["figures"]["as_of"]
     map_args = {"district": district.code, "layer": "hi_coverage"}
     if period:
         map_args["period"] = period.strftime("%Y-%m")
@@ -376,7 +408,7 @@ def district(code):
                 "calendar": calendar_chart(context["conferences"], context["district"]),
                 "trend": trend_chart(context["trend"], context["district"].name) if context["trend"] else None,
                 "months": month_charts(context["fieldwork"], format_labels())},
-        **_labels()), _status(params)
+        **_page_extras(db), **_labels()), _status(params)
 
 
 @bp.route("/district/<code>/export.xlsx")
@@ -400,6 +432,7 @@ def report(code):
     context = _district_context(db, code, params)
     return render_template(
         "dashboard/report.html", params=params, **context, links=_district_links(context),
+        map_layer=map_layer(db, context["district"], context["figures"]["as_of"]),
         charts={"communes": communes_chart(context["communes"], context["district"]),
                 "calendar": calendar_chart(context["conferences"], context["district"])},
-        printed_on=date.today(), **_labels()), _status(params)
+        printed_on=date.today(), **_page_extras(db), **_labels()), _status(params)

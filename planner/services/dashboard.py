@@ -13,8 +13,17 @@ from datetime import date, timedelta
 from sqlalchemy import and_, extract, func, or_, select, union
 
 from planner.models import (
-    Activity, ClassificationMembership, ClassificationScheme, Commune, Conference, CoverageRecord, CrosswalkLink,
-    Denominator, District, Province, Target,
+    Activity,
+    ClassificationMembership,
+    ClassificationScheme,
+    Commune,
+    Conference,
+    CoverageRecord,
+    CrosswalkLink,
+    Denominator,
+    District,
+    Province,
+    Target,
 )
 from planner.models.fieldwork import CONFERENCE_FORMATS
 from planner.services import fieldwork_reports, hierarchy, progress, registry, scope
@@ -63,6 +72,14 @@ def version_for_year(*, session, year):
         if progress.as_of_month(session=session, version_id=version.id, year=year) is not None:
             return version
     return candidates[0] if candidates else None
+
+
+def is_demo(*, session):
+    """Whether the figures shown are the demo's (always labelled as such on the page)."""
+    from planner.services.coverage_map import DEMO_MARKER
+
+    return session.execute(select(CoverageRecord.id).where(CoverageRecord.source.contains(DEMO_MARKER))
+                           .limit(1)).first() is not None
 
 
 def province_of(*, session, version):
@@ -115,32 +132,6 @@ def periods_with_data(*, session, version):
     return sorted(session.execute(select(both.c.period)).scalars().all())
 
 
-def denominator_totals(*, session, version, column, district_id=None):
-    """{year: population or labour force} in this version's units (of one district, or all),
-    across reforms: the units' own figures, and older units' carried over by the crosswalk
-    (times the share), the way hierarchy.province_series carries coverage."""
-    own = (select(Denominator.year.label("year"), column.label("value"))
-           .join(Commune, Commune.id == Denominator.commune_id).where(Commune.version_id == version.id))
-    mapped = (select(Denominator.year.label("year"), (column * CrosswalkLink.share).label("value"))
-              .join(CrosswalkLink, CrosswalkLink.from_commune_id == Denominator.commune_id)
-              .join(Commune, Commune.id == CrosswalkLink.to_commune_id).where(Commune.version_id == version.id))
-    if district_id is not None:
-        own, mapped = own.where(Commune.district_id == district_id), mapped.where(Commune.district_id == district_id)
-    both = own.union_all(mapped).subquery()
-    rows = session.execute(select(both.c.year, func.sum(both.c.value)).group_by(both.c.year)).all()
-    return {year: round(value) for year, value in rows if value is not None}
-
-
-def _denominator_for(totals, year):
-    """The year's figure, else the latest earlier year's, else the earliest one (an older series
-    before any census figure is measured against the first one known)."""
-    known = sorted(y for y in totals if totals[y])
-    if not known:
-        return None
-    earlier = [y for y in known if y <= year]
-    return totals[earlier[-1] if earlier else known[0]]
-
-
 def trend(*, session, version, metric_code, district=None):
     """The monthly coverage of the province (or one district) over every period with data, in
     this version's units across reforms, with the target rate of each point's year.
@@ -149,20 +140,26 @@ def trend(*, session, version, metric_code, district=None):
     "default": (ratio, source)}."""
     metric = get_metric(metric_code)
     periods = periods_with_data(session=session, version=version)
+    in_district = (set(session.execute(select(Commune.id).where(Commune.district_id == district.id)).scalars())
+                   if district is not None else None)
     if district is None:
         participants = hierarchy.province_series(session=session, version=version,
                                                  expression=metric.participants, periods=periods)
     else:
-        ids = set(session.execute(select(Commune.id).where(Commune.district_id == district.id)).scalars())
         per_unit = hierarchy.coverage_in_version(session=session, version=version,
                                                  expression=metric.participants, periods=periods)
         participants = {}
         for (commune_id, period), value in per_unit.items():
-            if commune_id in ids:
+            if commune_id in in_district:
                 participants[period] = participants.get(period, 0) + value
     column = Denominator.population if metric.denominator == "population" else Denominator.labour_force
-    denominators = denominator_totals(session=session, version=version, column=column,
-                                      district_id=district.id if district is not None else None)
+    denominators = {}
+    for year in sorted({p.year for p in periods}):
+        # Each year's population (labour force), or the latest earlier year's, in this version's units.
+        per_commune, _found = hierarchy.denominators_in_version(session=session, version=version, column=column,
+                                                               up_to_year=year)
+        if per_commune:
+            denominators[year] = sum(v for cid, v in per_commune.items() if in_district is None or cid in in_district)
     province = province_of(session=session, version=version)
     rates = target_rates(session=session, metric_code=metric_code, province_code=province.code if province else "",
                          district_code=district.code if district is not None else None)
@@ -170,7 +167,7 @@ def trend(*, session, version, metric_code, district=None):
     points = []
     for period in periods:
         n = participants.get(period)
-        d = _denominator_for(denominators, period.year)
+        d = denominators.get(period.year)
         rate, source = rates.get(period.year, fallback)
         points.append({"period": period, "participants": n, "denominator": d,
                        "rate": n / d if n is not None and d else None, "target": rate, "target_source": source})

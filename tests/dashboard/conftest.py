@@ -13,7 +13,13 @@ from datetime import date
 import pytest
 
 from planner.models import (
-    Commune, CoverageRecord, CrosswalkLink, Denominator, District, HierarchyVersion, Province,
+    Commune,
+    CoverageRecord,
+    CrosswalkLink,
+    Denominator,
+    District,
+    HierarchyVersion,
+    Province,
 )
 from tests import builders
 from tests.fieldwork_reports.conftest import act, conf

@@ -13,7 +13,7 @@ from planner.i18n import fmt_number
 def _rows(html, css):
     """[(data-code, {cell class: text})] of the table rows with this class."""
     out = []
-    for code, body in re.findall(rf'<tr class="{css}" data-[a-z]+="([^"]+)">(.*?)</tr>', html, re.S):
+    for code, body in re.findall(rf'<tr class="{css}" data-[a-z]+="([^"]+)">(.*?)</tr>', html, re.DOTALL):
         cells = dict(re.findall(r'<td class="text-end(?: fw-semibold)? ([a-z]+)">([^<]*)</td>', body))
         out.append((code, cells))
     return out
@@ -84,7 +84,7 @@ def test_province_xlsx_has_the_page_numbers(client, fieldwork, login):
         assert _percent(regions[label][5]) == cells["coverage"]
     months = {r[0]: r for r in _sheet(data, "Theo tháng")[2:]}
     page_months = {m: c for m, c in re.findall(r'<tr data-month="(\d+)"><td>[^<]*</td><td class="text-end conferences">([^<]*)</td>', html)}
-    new = dict(re.findall(r'<tr data-month="(\d+)">.*?<td class="text-end new">([^<]*)</td>', html, re.S))
+    new = dict(re.findall(r'<tr data-month="(\d+)">.*?<td class="text-end new">([^<]*)</td>', html, re.DOTALL))
     for m in range(1, 13):
         row = months[f"{m:02d}/2024"]
         assert _number(row[-5]) == page_months[str(m)] and _number(row[-1]) == new[str(m)]
@@ -200,3 +200,29 @@ def test_no_registry_at_all(client, session, login):
 def test_numbers_formatted_in_vietnamese(app):
     with app.test_request_context():
         assert fmt_number(1234567) == "1.234.567"
+
+
+def test_report_carries_the_map_and_its_legend(client, world, login):
+    login("head-412")
+    html = client.get("/dashboard/district/412/report?year=2024").get_data(as_text=True)
+    src = re.search(r'<img src="([^"]+)" id="report-map"', html).group(1).replace("&amp;", "&")
+    assert src.startswith("/map/map.png?") and "district=412" in src and "period=2024-12" in src
+    image = client.get(src)
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data.startswith(b"\x89PNG")
+    legend = html.split('id="map-legend"')[1].split("</ul>")[0]
+    assert "Không có số liệu" in legend
+    table = html.split('id="communes-table"')[1].split("</table>")[0]
+    assert table.count('class="swatch"') == 2  # each commune in its map colour
+
+
+def test_demo_data_is_labelled(client, session, world, login):
+    from sqlalchemy import update
+
+    from planner.models import CoverageRecord
+
+    login("leader")
+    assert 'id="demo-badge"' not in client.get("/dashboard/?year=2024").get_data(as_text=True)
+    session.execute(update(CoverageRecord).values(source="Dữ liệu minh họa (demo)"))
+    session.commit()
+    for url in ("/dashboard/?year=2024", "/dashboard/district/417", "/dashboard/district/417/report"):
+        assert 'id="demo-badge"' in client.get(url).get_data(as_text=True), url
