@@ -114,11 +114,12 @@ RAMPS = {
 
 
 def colors(ramp, k):
-    """k colours of a ramp, low to high (k of 1 or 2 taken from the 3-class ramp)."""
+    """k colours of a ramp, low to high (k of 1 or 2 taken from the 3-class ramp: one class gets
+    the middle colour, neither good nor bad)."""
     table = RAMPS[ramp]
     if k >= 3:
         return table[min(k, 7)]
-    return [table[3][-1]] if k == 1 else [table[3][0], table[3][-1]]
+    return [table[3][1]] if k == 1 else [table[3][0], table[3][-1]]
 
 
 # --- parameters -----------------------------------------------------------------------------
@@ -284,6 +285,7 @@ def format_value(layer, value, *, legend=False):
         text = fmt_number(value * 100, 1) + "%"
         return _trim(text) if legend else text
     if unit == "points":
+        value = 0.0 if round(value, 1) == 0 else value  # never "-0"
         text = fmt_number(value, 1)
         if legend:
             return _trim(text)
@@ -348,7 +350,8 @@ def _province_target(session, version, metric, year):
 
 def _target_people(session, version, level, year, figures):
     """{unit: HI target head count}: the unit's own target, else its district's (for a commune)
-    or the province's rate times its population."""
+    or the province's rate times its population; without a province target, the national goal
+    DEFAULT_HI_TARGET."""
     own = {unit_id: (people, value) for unit_id, people, value in session.execute(
         select(Target.unit_id, Target.people, Target.value)
         .where(Target.metric == "hi_coverage", Target.level == level, Target.year == year,
@@ -360,6 +363,8 @@ def _target_people(session, version, level, year, figures):
             select(Target.unit_id, Target.value).where(Target.metric == "hi_coverage", Target.level == "district",
                                                        Target.year == year, Target.unit_id.in_(list(district_ids)))).all())
     province_rate = _province_target(session, version, "hi_coverage", year)
+    if province_rate is None:
+        province_rate = DEFAULT_HI_TARGET  # no target recorded: the national goal (see target_default)
     out = {}
     for unit, f in figures.items():
         pop = f["population"]
@@ -611,6 +616,8 @@ def _compute(session, user, layer, period, version, level, district, method, cla
         "period": period, "version": version, "level": level, "district": district,
         "method": used_method, "classes": used_classes, "base": base, "target": target,
         "legend": legend, "rows": rows,
+        "target_default": layer.key in ("attainment", "gap") and _province_target(
+            session, version, "hi_coverage", period.year) is None,
         "last_conference": {codes[u]: d for u, d in last.items() if u in codes},
         "is_demo": is_demo,
     }
@@ -641,6 +648,7 @@ def as_json(result, *, periods, geometry_urls, outline_urls):
         "layers": [{"key": layer.key, "label": str(layer.label)} for layer in LAYERS],
         "methods": [{"key": key, "label": str(label)} for key, label in METHODS],
         "is_demo": result["is_demo"], "target": result["target"],
+        "target_default": result["target_default"],
     }
 
 
@@ -693,6 +701,10 @@ def commune_profile(*, session, user, code, period=None):
         "si_rate": si_coverage(f["si"], 0, f["labour"]) if f["si"] is not None else None,
         "ui_rate": ui_coverage(f["ui"], f["labour"]),
         "target_people": target_people,
+        "target_default": _province_target(session, version, "hi_coverage", period.year) is None and not
+        session.execute(select(Target.id).where(Target.metric == "hi_coverage", Target.year == period.year,
+                                                Target.level.in_(("commune", "district")),
+                                                Target.unit_id.in_((commune.id, commune.district_id)))).first(),
         "target_rate": target_people / population if target_people is not None and population else None,
         "gap": max(0, round(target_people - f["hi"])) if target_people is not None and f["hi"] is not None else None,
         "pace": pace, "region": region, "region_label": format_value(LAYER_BY_KEY["region"], region),
