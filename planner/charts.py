@@ -102,7 +102,11 @@ def line_chart(*, title, desc, labels, series, target=None, target_label=None, f
     low, high = min(all_values), max(all_values)
     if y_floor is not None:
         low = min(low, y_floor)
-    pad = (high - low) * 0.08 or abs(high) * 0.05 or 1
+    span = abs(high) * 0.04 or 1  # a flat or single-point series still gets readable, distinct ticks
+    if high - low < span:
+        middle = (high + low) / 2
+        low, high = middle - span / 2, middle + span / 2
+    pad = (high - low) * 0.08
     ticks = nice_ticks(low - pad, high + pad)
     y0, y1 = ticks[0], ticks[-1]
 

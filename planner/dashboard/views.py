@@ -322,7 +322,9 @@ def province():
         charts={"hi": trend_chart(context["trends"]["hi_coverage"], province_name),
                 "si": trend_chart(context["trends"]["si_coverage"], province_name),
                 "ranking": ranking_chart(context["ranking"]), "conferences": conf_chart, "new": new_chart},
-        trend_labels=trend_labels(), map_url=map_page_url(), **_page_extras(db), **_labels()), _status(params)
+        trend_labels=trend_labels(), **_page_extras(db), **_labels(),
+        map_url=map_page_url(layer="hi_coverage", **({"period": context["ranking"]["as_of"].strftime("%Y-%m")}
+                                                    if context["ranking"]["as_of"] else {}))), _status(params)
 
 
 @bp.route("/export.xlsx")

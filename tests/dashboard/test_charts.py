@@ -110,3 +110,10 @@ def test_nice_ticks():
     ticks = charts.nice_ticks(0.88, 0.96)
     assert ticks[0] <= 0.88 and ticks[-1] >= 0.96 and len(ticks) <= 7
     assert re.fullmatch(r"[0-9.]+", str(ticks[1]))
+
+
+def test_one_point_still_has_distinct_ticks():
+    svg = str(charts.line_chart(title="t", desc="d", labels=["12/2024"], series=[{"name": "x", "values": [0.9583]}],
+                                target=[0.96]))
+    ticks = re.findall(r'text-anchor="end" fill="#495057">([^<]+)</text>', svg)
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks)

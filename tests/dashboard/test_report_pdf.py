@@ -70,7 +70,6 @@ def test_report_prints_to_a4_pdf(served, browser):
         page.goto(f"{served}/dashboard/district/412/report?year=2024&month=2024-11")
         assert page.locator("#print-button").is_visible()
         assert page.locator("#communes-table tr.commune-row").count() == 2
-        page.screenshot(path=str(ARTIFACTS / "report-1280.png"), full_page=True)
         page.emulate_media(media="print")
         assert not page.locator("nav.navbar").is_visible() and not page.locator("#print-button").is_visible()
         page.screenshot(path=str(ARTIFACTS / "report-print.png"), full_page=True)
@@ -90,9 +89,11 @@ def test_dashboards_fit_the_screen(served, browser, width):
     context, page = _signed_in(browser, served, width)
     try:
         for name, path in (("province", "/dashboard/?year=2024"),
-                           ("district", "/dashboard/district/412?year=2024&month=2024-11")):
+                           ("district", "/dashboard/district/412?year=2024&month=2024-11"),
+                           ("report", "/dashboard/district/412/report?year=2024&month=2024-11")):
             page.goto(served + path)
             page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+            assert page.locator("svg.chart").count() >= 1
             # Nothing wider than the window: the charts scale, wide tables scroll in their own box.
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{name} is {overflow}px wider than {width}px"
