@@ -148,6 +148,9 @@ def test_the_leaders_question_from_the_map_alone(live_app, browser):
         rerender(page, lambda: page.select_option("#atlas-district", KY_SON))
         values = page.evaluate(FETCH_VALUES)
         assert values["layer"] == "gap" and values["district"] == KY_SON
+        gaps = [v[0] for v in values["values"].values()]
+        # The demo must give the question an answer: people still needed differ between communes.
+        assert len({g for g in gaps if g is not None}) > 1, "the demo's HI gap is the same everywhere"
         expected = sorted((v[0], c) for c, v in values["values"].items() if v[0] is not None)
         expected = [c for _gap, c in sorted(expected, key=lambda t: -t[0])][:10]
         top = page.evaluate(VISIBLE_ROWS)[:10]
@@ -164,26 +167,28 @@ def test_the_leaders_question_from_the_map_alone(live_app, browser):
 
 def test_a_shared_url_reopens_the_same_view(live_app, browser):
     base_url, app = live_app
-    query = f"layer=gap&period=2025-06&method=equal_interval&classes=4&district={KY_SON}"
+    query = f"layer=conferences&period=2025-06&method=equal_interval&classes=4&district={KY_SON}"
     context, page = open_atlas(browser, base_url, query=query)
     try:
-        assert page.input_value("#atlas-layer") == "gap"
+        assert page.input_value("#atlas-layer") == "conferences"
         assert page.input_value("#atlas-period") == "2025-06"
         assert page.input_value("#atlas-method") == "equal_interval"
         assert page.input_value("#atlas-classes") == "4"
         assert page.input_value("#atlas-district") == KY_SON
         assert len(page.evaluate(VISIBLE_ROWS)) == len(current_codes(app, KY_SON))
-        assert page.locator("#atlas-legend .atlas-legend-item").count() == 4 + 1  # + no data
+        values = page.evaluate(FETCH_VALUES)
+        assert values["method"] == "equal_interval" and values["district"] == KY_SON
+        assert page.locator("#atlas-legend .atlas-legend-item").count() == len(values["legend"])
         for link in ("#atlas-dl-xlsx", "#atlas-dl-geojson", "#atlas-dl-png"):
             href = page.get_attribute(link, "href")
-            assert "layer=gap" in href and "period=2025-06" in href and f"district={KY_SON}" in href
+            assert "layer=conferences" in href and "period=2025-06" in href and f"district={KY_SON}" in href
         # The XLSX download answers with a spreadsheet.
         href = page.get_attribute("#atlas-dl-xlsx", "href")
         status = page.evaluate("async u => (await fetch(u)).status", href)
         assert status == 200
         page.reload()
         page.wait_for_function("() => document.getElementById('atlas-map').dataset.state === 'ready'")
-        assert page.input_value("#atlas-district") == KY_SON and page.input_value("#atlas-layer") == "gap"
+        assert page.input_value("#atlas-district") == KY_SON and page.input_value("#atlas-layer") == "conferences"
         assert_clean(context, page)
     finally:
         context.close()

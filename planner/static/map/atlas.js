@@ -41,10 +41,17 @@
     count: $("atlas-table-count"), valueCol: $("atlas-col-value"),
     dlXlsx: $("atlas-dl-xlsx"), dlGeojson: $("atlas-dl-geojson"), dlPng: $("atlas-dl-png"),
   };
+  // The page view's map_config (URLs, zoom bands, layers that allow target breaks); the data-*
+  // attributes of #atlas are the fallback.
+  const configNode = document.getElementById("atlas-config");
+  const config = configNode ? JSON.parse(configNode.textContent) : {};
   const urls = {
-    values: root.dataset.valuesUrl, profile: root.dataset.profileUrl, xlsx: root.dataset.xlsxUrl,
-    geojson: root.dataset.geojsonUrl, png: root.dataset.pngUrl,
+    values: config.values_url || root.dataset.valuesUrl, profile: config.profile_url || root.dataset.profileUrl,
+    xlsx: config.xlsx_url || root.dataset.xlsxUrl, geojson: config.geojson_url || root.dataset.geojsonUrl,
+    png: config.png_url || root.dataset.pngUrl,
   };
+  const BAND_ZOOMS = Array.isArray(config.band_zooms) && config.band_zooms.length === 2 ? config.band_zooms : [9, 11];
+  const NO_TARGET = new Set((config.layers || []).filter((l) => l.target_method === false).map((l) => l.key));
 
   const fmt = (text, args) => text.replace(/\{(\w+)\}/g, (m, k) => (k in args ? args[k] : m));
   const monthLabel = (p) => (p && /^\d{4}-\d{2}$/.test(p) ? p.slice(5) + "/" + p.slice(0, 4) : p || "");
@@ -92,7 +99,7 @@
   let drawn = {band: null, url: null, outline: null};
   let selected = null;
 
-  const bandFor = (zoom) => (zoom < 9 ? 0 : zoom < 11 ? 1 : 2);
+  const bandFor = (zoom) => (zoom < BAND_ZOOMS[0] ? 0 : zoom < BAND_ZOOMS[1] ? 1 : 2);
 
   function geometry(url) {
     if (!geometryCache.has(url)) {
@@ -297,6 +304,12 @@
       answer = await fetchJSON(urls.values + "?" + valuesParams().toString());
     } catch (err) {
       if (token !== seq) { return; }
+      if (err.status === 404 && state.district) {
+        // The district is not in this period's hierarchy (or not the user's): show the province.
+        delete state.district;
+        load({fit: true});
+        return;
+      }
       showStatus(err.status >= 400 && err.status < 500 ? "warning" : "danger",
         err.serverMessage || err.message, [retryButton(), resetLink()]);
       setDone("error");
@@ -308,8 +321,9 @@
     state.layer = answer.layer;
     state.period = answer.period || state.period;
     if (answer.kind === "numeric") {
+      // The method actually used (a fallback when the layer has no target); the number of
+      // classes stays the user's choice (the answer may make fewer).
       state.method = answer.method || state.method;
-      state.classes = answer.classes ? String(answer.classes) : state.classes;
     }
     if (answer.base) { state.base = answer.base; }
     if (!previous || previous.layer !== answer.layer) { sort = null; classFilter = null; }
@@ -408,8 +422,10 @@
     el.methodField.hidden = !numeric;
     el.classesField.hidden = !numeric;
     if (numeric) {
-      options(el.method, (data.methods || []).map((m) => ({value: m.key, label: m.label})), data.method);
-      el.classes.value = String(data.classes || 5);
+      const methods = (data.methods || []).filter((m) => m.key !== "target" || !NO_TARGET.has(data.layer));
+      options(el.method, methods.map((m) => ({value: m.key, label: m.label})), data.method);
+      el.classes.value = state.classes || String(data.classes || 5);
+      if (!el.classes.value) { el.classes.value = "5"; }
       el.classes.disabled = data.method === "target";
     }
     el.level.value = state.level;
@@ -447,6 +463,7 @@
       parts.push(fmt(T.base, {period: data.base_label || monthLabel(data.base || state.base)}));
     }
     parts.push(fmt(T.units, {n: NUMBER.format(rows.length)}));
+    if (data.version_name) { parts.push(data.version_name); }
     el.subtitle.textContent = parts.join(" · ");
     el.valueCol.textContent = data.label;
     document.title = data.label + " · " + document.title.split(" · ").slice(-1)[0];
@@ -672,7 +689,7 @@
     el.profile.dataset.state = "loading";
     el.profileBody.replaceChildren(Object.assign(document.createElement("p"),
       {className: "text-muted small mb-0", textContent: T.loadingProfile}));
-    if (scroll) { el.profile.scrollIntoView({block: "nearest", behavior: "smooth"}); }
+    if (scroll) { el.profile.scrollIntoView({block: "start", behavior: "smooth"}); }
     const key = code + "@" + (data.period || "");
     try {
       if (!profileCache.has(key)) {
