@@ -5,6 +5,7 @@ The figures come from planner.services.dashboard; the charts are SVG drawn on th
 head only their own district (the province page sends them there; another district is 404);
 a collection agent has their own pages (/field) and is sent there.
 """
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -134,6 +135,24 @@ def _district_or_404(db, code, version):
         if g.user.role != "district_head" or own is None or own.code != district.code:
             abort(404)
     return district
+
+
+@dataclass(frozen=True)
+class SameDistrictScope:
+    """A district head's scope carried to the district of the same code in another hierarchy
+    version (district codes outlive commune mergers): what planner.services.scope reads of a user."""
+    id: int
+    role: str
+    district_id: int
+
+
+def _viewer(district):
+    """Whom the district's figures are read for: the user, or — for a district head looking at a
+    year drawn in older units — their scope moved onto that version's district of their code
+    (_district_or_404 has checked the code is theirs)."""
+    if scope.is_province_wide(g.user) or district.id == g.user.district_id:
+        return g.user
+    return SameDistrictScope(id=g.user.id, role=g.user.role, district_id=district.id)
 
 
 def _require_district_viewer():
@@ -352,9 +371,10 @@ def _district_context(db, code, params):
     year = params["year"]
     version = service.version_for_year(session=db, year=year)
     district = _district_or_404(db, code, version)
-    month = params["month"] or service.latest_fieldwork_month(session=db, user=g.user, year=year,
+    viewer = _viewer(district)
+    month = params["month"] or service.latest_fieldwork_month(session=db, user=viewer, year=year,
                                                               district_id=district.id)
-    figures = service.district_figures(session=db, user=g.user, version=version, district=district, year=year)
+    figures = service.district_figures(session=db, user=viewer, version=version, district=district, year=year)
     month = month or figures["as_of"] or date(year, 12, 1)
     day = month
     if params["kind"] == "week":
@@ -368,18 +388,18 @@ def _district_context(db, code, params):
     context = {
         "version": version, "district": district, "year": year, "month": month, "kind": params["kind"],
         "figures": figures,
-        "communes": service.district_communes(session=db, user=g.user, version=version, district=district,
+        "communes": service.district_communes(session=db, user=viewer, version=version, district=district,
                                               year=year),
-        "conferences": service.month_conferences(session=db, user=g.user, district=district, month=month),
-        "agents": service.agents_activity(session=db, user=g.user, district=district, kind=params["kind"], day=day),
-        "fieldwork": service.fieldwork_by_month(session=db, user=g.user, year=year, district_id=district.id),
+        "conferences": service.month_conferences(session=db, user=viewer, district=district, month=month),
+        "agents": service.agents_activity(session=db, user=viewer, district=district, kind=params["kind"], day=day),
+        "fieldwork": service.fieldwork_by_month(session=db, user=viewer, year=year, district_id=district.id),
         "trend": (service.trend(session=db, version=current, metric_code="hi_coverage", district=trend_district)
                   if trend_district is not None else None),
         "prev_month": service.previous_month(month), "next_month": service.next_month(month),
     }
     fieldwork = context["fieldwork"]
     if month.year != year:
-        fieldwork = service.fieldwork_by_month(session=db, user=g.user, year=month.year, district_id=district.id)
+        fieldwork = service.fieldwork_by_month(session=db, user=viewer, year=month.year, district_id=district.id)
     context["month_fieldwork"] = fieldwork["months"][month.month - 1]
     return context
 

@@ -226,3 +226,35 @@ def test_demo_data_is_labelled(client, session, world, login):
     session.commit()
     for url in ("/dashboard/?year=2024", "/dashboard/district/417", "/dashboard/district/417/report"):
         assert 'id="demo-badge"' in client.get(url).get_data(as_text=True), url
+
+
+def test_agents_table_exports_through_the_activity_workbook(client, fieldwork, login):
+    login("head-412")
+    html = client.get("/dashboard/district/412?year=2024&month=2024-11").get_data(as_text=True)
+    link = re.search(r'id="agents-xlsx" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "district=412" in link and "kind=month" in link and "day=2024-11-01" in link
+    resp = client.get(link)
+    assert resp.status_code == 200
+    rows = [r for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True)]
+    header = next(r for r in rows if r and r[0] == "Tên đăng nhập")
+    agents = {r[0]: r for r in rows[rows.index(header) + 1:] if r and r[0]}
+    assert set(agents) == {"agent-16663"}
+    page = re.search(r'<tr class="agent-row" data-agent="agent-16663">(.*?)</tr>', html, re.DOTALL).group(1)
+    cells = re.findall(r'<td class="text-end">([^<&]*)', page)
+    assert cells[:3] == [_number(agents["agent-16663"][header.index("Lượt đến nhà")]),
+                         _number(agents["agent-16663"][header.index("BHXH tự nguyện mới")]),
+                         _number(agents["agent-16663"][header.index("BHYT hộ gia đình mới")])]
+
+
+def test_a_head_sees_their_district_in_the_2019_units(client, reform, login):
+    """2019 is drawn in the 2019 units; head-412's scope follows the district code 412 there.
+    2019 HI target 90,6% (province): 16663 12.684 -> 684 needed, 16664 4.530 -> 530, 16666 0."""
+    login("head-412")
+    html = client.get("/dashboard/district/412?year=2019").get_data(as_text=True)
+    assert "Vinh 2019" in html
+    rows = _rows(html, "commune-row")
+    assert [(code, cells["needed"]) for code, cells in rows] == [("16663", "684"), ("16664", "530"), ("16666", "0")]
+    assert re.search(r'id="fig-participants">31.000<', html) and re.search(r'id="fig-population">35.000<', html)
+    client.post("/auth/logout")
+    login("head-417")
+    assert client.get("/dashboard/district/412?year=2019").status_code == 404
