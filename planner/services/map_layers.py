@@ -589,6 +589,8 @@ def _compute(session, user, layer, period, version, level, district, method, cla
         classes_of, scheme = classify(values, method=used_method, k=classes, breaks=breaks, integer=integer)
         ramp = layer.ramp
         palette = colors(ramp, len(scheme["bounds"])) if scheme["bounds"] else []
+        if len(palette) == 1 and all(v == 0 for v in values if v is not None):
+            palette = [RAMPS[ramp][3][0]]  # nothing anywhere (no gap, no conference): the low end
         for i, ((low, high, inclusive), count) in enumerate(zip(scheme["bounds"], scheme["counts"])):
             legend.append({"class": i, "label": legend_label(layer, low, high, inclusive, integer),
                            "color": palette[i], "count": count})

@@ -179,3 +179,12 @@ def test_python_api_for_the_dashboard(world, session, app):
     assert [(r["code"], r["name"], r["district"], r["value"]) for r in result["rows"]] == [
         ("16738", "Thị trấn Mường Xén", "Huyện Kỳ Sơn", 900), ("16741", "Xã Mỹ Lý", "Huyện Kỳ Sơn", None)]
     assert [layer.key for layer in map_layers.LAYERS][0] == "hi_coverage"
+
+
+def test_one_class_colours(world, login):
+    client = login("leader")
+    none_held = values(client, layer="conferences", district="417")
+    assert [(e["label"], e["count"], e["color"]) for e in none_held["legend"]] == [
+        ("0", 2, "#deebf7"), ("Không có số liệu", 0, "#cccccc")]  # nothing held: the light end
+    same = values(client, layer="si_coverage")
+    assert same["legend"][0]["color"] == "#ffffbf"  # one value, not zero: the neutral middle
