@@ -77,13 +77,14 @@ def _legend(items, x, y, max_width):
 
 
 def line_chart(*, title, desc, labels, series, target=None, target_label=None, fmt=fmt_percent,
-               y_floor=None, width=420, height=240, x_ticks=None):
+               y_floor=None, width=420, height=240, x_ticks=None, highlight=None, highlight_label=""):
     """Lines over the x labels (months), with an optional dashed target line (a value per label,
     None where there is no target; it steps where the target changes).
 
     series: [{"name": str, "values": [float | None, ...]}] — None leaves a gap in the line.
     x_ticks: [(index, text)] written under the axis (default: about six of the labels, the last
     one included); every label is still in its point's tooltip.
+    highlight: (first index, last index) of a shaded band, e.g. the year chosen on the page.
     """
     left, right, top = 52, 22, 10
     all_values = [v for s in series for v in s["values"] if v is not None]
@@ -116,6 +117,10 @@ def line_chart(*, title, desc, labels, series, target=None, target_label=None, f
     def y_at(v):
         return top + plot_h - (v - y0) / (y1 - y0) * plot_h
 
+    if highlight is not None:
+        xa, xb = left + plot_w * highlight[0] / len(labels), left + plot_w * (highlight[1] + 1) / len(labels)
+        out.append(f'<rect class="highlight" x="{_n(xa)}" y="{top}" width="{_n(xb - xa)}" height="{_n(plot_h)}" '
+                   f'fill="#fff3cd"><title>{escape(highlight_label)}</title></rect>')
     for t in ticks:
         y = y_at(t)
         out.append(f'<line x1="{left}" y1="{_n(y)}" x2="{width - right}" y2="{_n(y)}" stroke="{GRID_COLOUR}"/>'

@@ -205,7 +205,8 @@ def _target_label(points):
     return _("Chỉ tiêu năm")
 
 
-def trend_chart(result, scope_name):
+def trend_chart(result, scope_name, year=None):
+    """The monthly coverage against the target line; the chosen year shaded when there are several."""
     points = result["points"]
     label = trend_labels()[result["metric"].code]
     with_data = [p for p in points if p["rate"] is not None]
@@ -221,10 +222,13 @@ def trend_chart(result, scope_name):
     if len(years) > 2:  # several years: one tick per January, the year alone
         ticks = [(i, str(p["period"].year)) for i, p in enumerate(points)
                  if p["period"].month == 1 or i == 0 and p["period"].month <= 6]
+    in_year = [i for i, p in enumerate(points) if p["period"].year == year]
+    highlight = (in_year[0], in_year[-1]) if in_year and len(years) > 1 else None
     return charts.line_chart(
         title=label, desc=desc, labels=[fmt_month(p["period"]) for p in points],
         series=[{"name": _("Thực hiện"), "values": [p["rate"] for p in points]}],
-        target=[p["target"] for p in points], target_label=_target_label(points), x_ticks=ticks)
+        target=[p["target"] for p in points], target_label=_target_label(points), x_ticks=ticks,
+        highlight=highlight, highlight_label=_("Năm %(y)s", y=year))
 
 
 def ranking_chart(ranking):
@@ -338,8 +342,8 @@ def province():
     conf_chart, new_chart = month_charts(context["fieldwork"], format_labels())
     return render_template(
         "dashboard/province.html", empty=False, params=params, **context,
-        charts={"hi": trend_chart(context["trends"]["hi_coverage"], province_name),
-                "si": trend_chart(context["trends"]["si_coverage"], province_name),
+        charts={"hi": trend_chart(context["trends"]["hi_coverage"], province_name, context["year"]),
+                "si": trend_chart(context["trends"]["si_coverage"], province_name, context["year"]),
                 "ranking": ranking_chart(context["ranking"]), "conferences": conf_chart, "new": new_chart},
         trend_labels=trend_labels(), **_page_extras(db), **_labels(),
         map_url=map_page_url(layer="hi_coverage", **({"period": context["ranking"]["as_of"].strftime("%Y-%m")}
@@ -428,7 +432,8 @@ def district(code):
         "dashboard/district.html", params=params, **context, links=_district_links(context),
         charts={"communes": communes_chart(context["communes"], context["district"]),
                 "calendar": calendar_chart(context["conferences"], context["district"]),
-                "trend": trend_chart(context["trend"], context["district"].name) if context["trend"] else None,
+                "trend": (trend_chart(context["trend"], context["district"].name, context["year"])
+                          if context["trend"] else None),
                 "months": month_charts(context["fieldwork"], format_labels())},
         **_page_extras(db), **_labels()), _status(params)
 

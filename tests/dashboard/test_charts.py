@@ -117,3 +117,12 @@ def test_one_point_still_has_distinct_ticks():
                                 target=[0.96]))
     ticks = re.findall(r'text-anchor="end" fill="#495057">([^<]+)</text>', svg)
     assert len(ticks) >= 3 and len(set(ticks)) == len(ticks)
+
+
+def test_line_chart_shades_the_chosen_year():
+    labels = [f"{m:02d}/{y}" for y in (2023, 2024) for m in range(1, 13)]
+    root = parse(charts.line_chart(title="t", desc="d", labels=labels, series=[{"name": "x", "values": [0.9] * 24}],
+                                   highlight=(12, 23), highlight_label="Năm 2024"))
+    band = with_class(root, "highlight")
+    assert len(band) == 1 and band[0].find(f"{SVG}title").text == "Năm 2024"
+    assert float(band[0].get("width")) == pytest.approx(float(band[0].get("x")) - 52, abs=0.2)  # the second half

@@ -258,3 +258,13 @@ def test_a_head_sees_their_district_in_the_2019_units(client, reform, login):
     client.post("/auth/logout")
     login("head-417")
     assert client.get("/dashboard/district/412?year=2019").status_code == 404
+
+
+def test_pages_render_in_english_too(client, fieldwork, login):
+    login("leader")
+    client.get("/auth/lang/en")
+    for url in ("/dashboard/?year=2024", "/dashboard/district/412?year=2024&month=2024-11",
+                "/dashboard/district/412/report?year=2024", "/dashboard/export.xlsx?year=2024"):
+        assert client.get(url).status_code == 200, url
+    html = client.get("/dashboard/?year=2024").get_data(as_text=True)
+    assert re.search(r'id="fig-population">46,000<', html)  # English number format
