@@ -11,12 +11,10 @@ import json
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-
 from planner.db import get_session
 from planner.i18n import fmt_month
 from planner.models import HierarchyVersion
-from planner.services import map_geometry, map_layers, registry
+from planner.services import boundaries, map_geometry, map_layers, registry
 from planner.services.coverage_map import RENDERED_CACHE, scope_key
 
 bp = Blueprint("maps", __name__, url_prefix="/map")
@@ -74,10 +72,9 @@ def coverage():
         # A shared link with a stale or foreign parameter opens the default view instead.
         layer, period, period_version, level, district, method, classes, base = map_layers.resolve(
             session=session, user=g.user, layer="hi_coverage")
-    from planner.services.map_geometry import units_in_scope
-    districts = [{"code": u[1], "name": u[2]} for u in
-                 units_in_scope(session=session, user=g.user, version=period_version, level="district")]
-    has_boundaries = registry_has_boundaries(session, period_version.id)
+    districts = [{"code": u[1], "name": u[2]} for u in map_geometry.units_in_scope(
+        session=session, user=g.user, version=period_version, level="district")]
+    has_boundaries = boundaries.has_boundaries(session=session, version_id=period_version.id)
     initial = {
         "layer": layer.key, "period": map_layers.period_key(period), "level": level,
         "district": district.code if district else None, "method": method, "classes": classes,
@@ -105,12 +102,6 @@ def coverage():
             "classes_range": [map_layers.MIN_CLASSES, map_layers.MAX_CLASSES],
         },
     )
-
-
-def registry_has_boundaries(session, version_id):
-    from planner.models import Commune, CommuneBoundary
-    return session.execute(select(CommuneBoundary.commune_id).join(Commune, Commune.id == CommuneBoundary.commune_id)
-                           .where(Commune.version_id == version_id).limit(1)).first() is not None
 
 
 # --- geometry -------------------------------------------------------------------------------

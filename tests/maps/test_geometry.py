@@ -76,7 +76,7 @@ def test_gzip_and_unknown_parts(mapped, login):
     resp = client.get(url(mapped), headers={"Accept-Encoding": "gzip"})
     assert resp.headers["Content-Encoding"] == "gzip"
     assert len(json.loads(gzip.decompress(resp.get_data()))["features"]) == 4
-    assert client.get(f"/map/geometry/99999/commune/0.geojson").status_code == 404
+    assert client.get("/map/geometry/99999/commune/0.geojson").status_code == 404
     assert client.get(url(mapped, "province")).status_code == 404
     assert client.get(url(mapped, band=3)).status_code == 404
 
