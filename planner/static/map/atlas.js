@@ -38,7 +38,7 @@
     profile: $("atlas-profile"), profileTitle: $("atlas-profile-title"), profileBody: $("atlas-profile-body"),
     profileClose: $("atlas-profile-close"), profileDistrict: $("atlas-profile-district"),
     filter: $("atlas-filter"), table: $("atlas-table"), tbody: document.querySelector("#atlas-table tbody"),
-    count: $("atlas-table-count"), valueCol: $("atlas-col-value"),
+    count: $("atlas-table-count"), valueCol: $("atlas-col-value"), nameCol: $("atlas-col-name"),
     dlXlsx: $("atlas-dl-xlsx"), dlGeojson: $("atlas-dl-geojson"), dlPng: $("atlas-dl-png"),
   };
   // The page view's map_config (URLs, zoom bands, layers that allow target breaks); the data-*
@@ -526,6 +526,7 @@
     });
     rowByCode = new Map(rows.map((r) => [r.code, r]));
     el.table.classList.toggle("atlas-districts", districtLevel);
+    el.nameCol.textContent = districtLevel ? T.districtCol : T.communeCol;
     el.tbody.replaceChildren(...rows.map(rowElement));
     sortRows();
     applyFilter();
