@@ -245,3 +245,30 @@ def test_a_district_head_sees_only_their_district(live_app, browser):
         assert_clean(context, page)
     finally:
         context.close()
+
+
+def test_loading_and_a_lost_connection_are_shown_in_vietnamese(live_app, browser):
+    base_url, _app = live_app
+    context, page = open_atlas(browser, base_url)
+    try:
+        held = []
+        page.route("**/map/values.json*", lambda route: held.append(route))  # hold the answer back
+        page.select_option("#atlas-layer", "gap")
+        while not held:
+            page.wait_for_timeout(50)
+        assert page.get_attribute("#atlas-map", "data-state") == "loading"
+        assert page.locator("#atlas-overlay").is_visible()
+        assert page.inner_text("#atlas-overlay") == "Đang tải số liệu…"
+        assert page.get_attribute("#atlas", "aria-busy") == "true"
+        held[0].abort("internetdisconnected")
+        page.wait_for_function("() => document.getElementById('atlas-map').dataset.state === 'error'")
+        assert "Mất kết nối tới máy chủ" in page.inner_text("#atlas-message")
+        assert page.locator("#atlas-overlay").is_hidden()
+        page.unroute("**/map/values.json*")
+        rerender(page, lambda: page.click("#atlas-message button"))  # Thử lại
+        assert page.get_attribute("#atlas-map", "data-state") == "ready"
+        assert page.evaluate(FETCH_VALUES)["layer"] == "gap" and "layer=gap" in page.url
+        assert page.locator("#atlas-message").count() == 0
+        assert_clean(context, page)
+    finally:
+        context.close()

@@ -398,24 +398,39 @@
   map.on("zoomend", redrawForZoom);
 
   // --- controls ------------------------------------------------------------------------------
+  /** Fill a select (only when its options changed); items with a `group` go in optgroups. */
   function options(select, items, value) {
     const old = Array.from(select.options).map((o) => o.value + "\u0000" + o.text).join("\u0001");
     const fresh = items.map((i) => i.value + "\u0000" + i.label).join("\u0001");
     if (old !== fresh) {
-      select.replaceChildren(...items.map((i) => new Option(i.label, i.value)));
+      const nodes = [];
+      let group = null;
+      for (const item of items) {
+        const option = new Option(item.label, item.value);
+        if (item.group === undefined) { nodes.push(option); continue; }
+        if (!group || group.label !== item.group) {
+          group = document.createElement("optgroup");
+          group.label = item.group;
+          nodes.push(group);
+        }
+        group.append(option);
+      }
+      select.replaceChildren(...nodes);
     }
     select.value = value == null ? "" : String(value);
   }
+  // Months newest first, grouped by year: 80-odd months stay easy to scan.
+  const monthItems = (periods) => periods.map((p) => ({value: p, label: monthLabel(p), group: p.slice(0, 4)}));
 
   function fillControls() {
     options(el.layer, (data.layers || []).map((l) => ({value: l.key, label: l.label})), data.layer);
     const periods = (data.periods || []).slice().reverse();
-    options(el.period, periods.map((p) => ({value: p, label: monthLabel(p)})), data.period);
+    options(el.period, monthItems(periods), data.period);
     const isChange = data.layer === "hi_change";
     el.baseField.hidden = !isChange;
     if (isChange) {
       const earlier = periods.filter((p) => p < data.period);
-      options(el.base, earlier.map((p) => ({value: p, label: monthLabel(p)})), state.base || earlier[0] || "");
+      options(el.base, monthItems(earlier), state.base || earlier[0] || "");
       if (!state.base && earlier.length) { state.base = el.base.value; }
     }
     const numeric = data.kind === "numeric";
