@@ -266,3 +266,23 @@ def test_a_screenshot_of_each_layer(live_app, browser, tmp_path_factory):
         assert_clean(context, page)
     finally:
         context.close()
+
+
+def test_zooming_in_fetches_finer_geometry_with_the_same_colours(live_app, browser):
+    base_url, _app = live_app
+    context, page = open_atlas(browser, base_url)
+    try:
+        requested = []
+        page.on("request", lambda r: requested.append(r.url))
+        fills = page.evaluate(PATH_FILLS)
+        assert page.evaluate("atlas.map.getZoom()") < 11  # the province fits below the detail band
+        rerender(page, lambda: page.evaluate("atlas.map.setZoom(11.5, {animate: false})"))
+        assert any(u.endswith("/commune/2.geojson") for u in requested)
+        # Band 2 holds the same units; those drawn have the same colours as before.
+        after = page.evaluate(PATH_FILLS)
+        assert len(after) == COMMUNES and after == fills
+        rerender(page, lambda: page.evaluate("atlas.map.setZoom(8, {animate: false})"))
+        assert page.evaluate(PATH_FILLS) == fills
+        assert_clean(context, page)
+    finally:
+        context.close()
