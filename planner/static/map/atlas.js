@@ -29,7 +29,7 @@
   const $ = (id) => document.getElementById(id);
   const el = {
     map: $("atlas-map"), overlay: $("atlas-overlay"), overlayText: $("atlas-overlay-text"),
-    status: $("atlas-status"), title: $("atlas-title"), subtitle: $("atlas-subtitle"),
+    status: $("atlas-status"), title: $("atlas-title"), subtitle: $("atlas-subtitle"), note: $("atlas-note"),
     demo: $("demo-badge"), legend: $("atlas-legend"),
     layer: $("atlas-layer"), period: $("atlas-period"), base: $("atlas-base"),
     baseField: $("atlas-base-field"), method: $("atlas-method"), methodField: $("atlas-method-field"),
@@ -481,6 +481,8 @@
     if (data.version_name) { parts.push(data.version_name); }
     el.subtitle.textContent = parts.join(" · ");
     el.valueCol.textContent = data.label;
+    el.note.hidden = !data.target_default;
+    el.note.textContent = data.target_default ? T.targetDefault : "";
     document.title = data.label + " · " + document.title.split(" · ").slice(-1)[0];
   }
 
