@@ -6,8 +6,6 @@ DEFAULTS = {
     "DATABASE_URL": None,  # None -> sqlite file in the instance folder
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "MAX_BOUNDARY_BYTES": 200 * 1024 * 1024,
-    "BOUNDARY_TOLERANCE": 0.0015,
-    "BOUNDARY_DECIMALS": 4,
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": ["vi", "en"],
@@ -19,8 +17,7 @@ DEFAULTS = {
 }
 
 # Variables whose value is not a plain string.
-_INT_KEYS = {"MAX_UPLOAD_BYTES", "MAX_BOUNDARY_BYTES", "PAGE_SIZE", "BOUNDARY_DECIMALS"}
-_FLOAT_KEYS = {"BOUNDARY_TOLERANCE"}
+_INT_KEYS = {"MAX_UPLOAD_BYTES", "MAX_BOUNDARY_BYTES", "PAGE_SIZE"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE", "TESTING"}
 
 
@@ -34,8 +31,6 @@ def load_config(app, test_config=None):
         key = name[len("PLANNER_"):]
         if key in _INT_KEYS:
             value = int(raw)
-        elif key in _FLOAT_KEYS:
-            value = float(raw)
         elif key in _BOOL_KEYS:
             value = raw.lower() in {"1", "true", "yes", "on"}
         else:
