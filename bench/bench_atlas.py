@@ -43,7 +43,7 @@ from _databases import drop_database, fresh_database, make_app  # noqa: E402
 
 GOAL_GEOMETRY = 100 * 1024
 GOAL_VALUES = 20 * 1024
-LAYERS = ("hi_coverage", "si_coverage", "attainment", "gap", "region", "days_since_conference")
+LAYERS = ("hi_coverage", "si_coverage", "attainment", "gap", "region", "days_since_conference", "hi_change")
 COUNTRY_BOX = (102.5, 10.0, 107.5, 15.6)  # lon/lat: 28 square degrees, about 331,000 km2
 SEGMENT = 0.007          # degrees: longest straight piece of a generated border
 BEND = ((0.0030, 0.060), (0.0010, 0.016))  # (amplitude, wavelength) in degrees of the displacement
