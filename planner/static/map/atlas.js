@@ -191,11 +191,14 @@
   function drawOutlines(fc) {
     if (outlineLayer) { map.removeLayer(outlineLayer); outlineLayer = null; }
     if (!fc) { return; }
-    outlineLayer = L.geoJSON(fc, {
-      pane: "atlas-outline", interactive: false,
-      style: () => ({color: "#343a40", weight: 1.4, opacity: 0.9, fill: false}),
-    }).addTo(map);
+    outlineLayer = L.geoJSON(fc, {pane: "atlas-outline", interactive: false, style: outlineStyle}).addTo(map);
   }
+
+  // The district drilled into gets a heavier border.
+  const outlineStyle = (f) => ({
+    color: "#343a40", opacity: 0.9, fill: false,
+    weight: state.district && f.properties.code === state.district ? 3 : 1.4,
+  });
 
   function featureBounds(codes) {
     const bounds = L.latLngBounds([]);
@@ -209,7 +212,22 @@
   function fitToData() {
     const codes = data && data.values ? Object.keys(data.values).filter((c) => unitLayers.has(c)) : [];
     const bounds = featureBounds(codes.length ? codes : unitLayers.keys());
-    if (bounds.isValid()) { map.fitBounds(bounds, {padding: [8, 8], animate: false}); }
+    if (!bounds.isValid()) { return; }
+    map.fitBounds(bounds, {padding: [8, 8], animate: false});
+    // On wide screens the legend floats in the upper right corner: if it hides a unit, fit
+    // again in the space left of it.
+    if (getComputedStyle(el.legend).position !== "absolute") { return; }
+    const frame = el.map.getBoundingClientRect();
+    const box = el.legend.getBoundingClientRect();
+    const legend = L.bounds([box.left - frame.left, box.top - frame.top], [box.right - frame.left, box.bottom - frame.top]);
+    const hidden = codes.some((code) => {
+      const b = unitLayers.get(code).getBounds();
+      return legend.intersects(L.bounds(map.latLngToContainerPoint(b.getNorthWest()),
+        map.latLngToContainerPoint(b.getSouthEast())));
+    });
+    if (hidden) {
+      map.fitBounds(bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [frame.right - box.left + 8, 8], animate: false});
+    }
   }
 
   // --- loading -------------------------------------------------------------------------------
@@ -354,6 +372,7 @@
     if (token !== seq) { return; }
     if (drawn.url !== url) { drawUnits(fc); drawn.url = url; } else { restyle(); }
     if (drawn.outline !== outlineUrl) { drawOutlines(outline); drawn.outline = outlineUrl; }
+    if (outlineLayer) { outlineLayer.setStyle(outlineStyle); }
     drawn.band = band;
     fillDistricts(districtItems(outline, fc));
     renderLegend();
