@@ -16,6 +16,8 @@ CASES = [
     ("maps.values_xlsx", "GET", "/map/values.xlsx?layer=hi_coverage", everyone(OK)),
     ("maps.values_xlsx", "GET", "/map/values.xlsx?district=417", only({"leader", "admin", "other_head"}, denied=HIDDEN)),
     ("maps.layer_geojson", "GET", "/map/layer.geojson?layer=gap", everyone(OK)),
+    ("maps.layer_html", "GET", "/map/layer.html?layer=hi_coverage", everyone(OK)),
+    ("maps.layer_html", "GET", "/map/layer.html?layer=gap&district=417", only({"leader", "admin", "other_head"}, denied=HIDDEN)),
     ("maps.map_png", "GET", "/map/map.png?layer=region", everyone(OK)),
     ("maps.map_png", "GET", "/map/map.png?district=412", only({"leader", "admin", "head", "agent"}, denied=HIDDEN)),
 ]

@@ -237,6 +237,27 @@ def map_png():
                              "Cache-Control": "private, no-cache"})
 
 
+@bp.route("/layer.html")
+def layer_html():
+    """The layer as one self-contained HTML file (Folium map, Leaflet written in): a leader saves
+    it and opens it anywhere, with no internet and no server. Same parameters as values.json."""
+    from datetime import date
+
+    from planner.maps.export import layer_html as build
+    session = get_session()
+    result = map_layers.layer_values(session=session, user=g.user, **_params())
+    key = ("html", id(result), str(get_locale()), date.today())
+    cached = RENDERED_CACHE.get(key)
+    if cached is not None and cached[0] is result:
+        body = cached[1]
+    else:
+        body = build(session=session, result=result, scope_name=_scope_name(result)).encode("utf-8")
+        RENDERED_CACHE.put(key, (result, body))
+    resp = _download(body, "text/html", _filename(result, "html"))
+    resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
+
+
 # Compress pages and JSON on the way out: district offices often sit behind slow links.
 # (The geometry endpoint sends its own gzip, prepared once per collection.)
 COMPRESSIBLE = ("text/html", "application/json", GEOJSON)
