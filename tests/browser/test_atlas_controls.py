@@ -278,3 +278,24 @@ def test_loading_and_a_lost_connection_are_shown_in_vietnamese(live_app, browser
         assert_clean(context, page)
     finally:
         context.close()
+
+
+def test_districts_coloured_then_a_click_drills_into_one(live_app, browser):
+    base_url, app = live_app
+    context, page = open_atlas(browser, base_url)
+    try:
+        rerender(page, lambda: page.select_option("#atlas-level", "district"))
+        assert "level=district" in page.url
+        values = page.evaluate(FETCH_VALUES)
+        assert values["level"] == "district"
+        codes = page.eval_on_selector_all("#atlas-map path[data-code]", "ps => ps.map(p => p.dataset.code)")
+        assert set(codes) == set(values["values"]) and KY_SON in codes and len(codes) == 21
+        assert page.inner_text("#atlas-col-name") == "Huyện"
+        assert len(page.evaluate(VISIBLE_ROWS)) == 21
+        rerender(page, lambda: page.click(f"#atlas-table tr[data-code='{KY_SON}'] .atlas-unit"))
+        assert f"district={KY_SON}" in page.url and "level=" not in page.url
+        assert {r["code"] for r in page.evaluate(VISIBLE_ROWS)} == current_codes(app, KY_SON)
+        assert page.inner_text("#atlas-col-name") == "Xã"
+        assert_clean(context, page)
+    finally:
+        context.close()
