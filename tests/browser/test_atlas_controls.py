@@ -299,3 +299,17 @@ def test_districts_coloured_then_a_click_drills_into_one(live_app, browser):
         assert_clean(context, page)
     finally:
         context.close()
+
+
+def test_a_shared_url_with_a_commune_opens_its_profile(live_app, browser):
+    base_url, _app = live_app
+    context, page = open_atlas(browser, base_url, query="layer=region&commune=16741")
+    try:
+        page.wait_for_selector("#atlas-profile[data-state=ready]")
+        assert page.get_attribute("#map-profile", "data-code") == "16741"
+        assert "table-active" in page.get_attribute("#atlas-table tr[data-code='16741']", "class")
+        page.keyboard.press("Escape")
+        assert page.locator("#atlas-profile").is_hidden() and "commune=" not in page.url
+        assert_clean(context, page)
+    finally:
+        context.close()
