@@ -148,7 +148,14 @@ _LEGEND_CSS = """
 .map-title p { margin: 0; }
 .map-title .map-note { color: #555; font-size: 12px; margin-top: 2px; }
 .leaflet-container { background: #f4f4f2; }
+.leaflet-tooltip.foliumtooltip { font-size: 13px; white-space: normal; width: max-content; max-width: min(22rem, 60vw); }
+.foliumtooltip th { white-space: nowrap; vertical-align: top; }
 @media (max-width: 576px) {
+  /* label above value, narrow enough to fit beside the finger on either side */
+  .leaflet-tooltip.foliumtooltip { font-size: 11px; width: max-content; max-width: 46vw; padding: 3px 6px; }
+  .foliumtooltip tr, .foliumtooltip th, .foliumtooltip td { display: block; padding: 0; }
+  .foliumtooltip th { white-space: normal; font-weight: normal; color: #666; font-size: 10px; }
+  .foliumtooltip td { font-weight: 600; margin-bottom: 2px; }
   .map-legend, .map-title { font-size: 11px; padding: 4px 6px; }
   .map-title h1 { font-size: 13px; }
   .map-title .map-note { font-size: 10px; }

@@ -175,7 +175,12 @@ def profile(code):
 def _scope_name(result):
     if result["district"] is not None:
         return result["district"].name
-    return _("Toàn tỉnh") if scope_key(g.user) == "province" else _("Phạm vi của bạn")
+    if scope_key(g.user) == "province":
+        return _("Toàn tỉnh")
+    districts = {r["district"] for r in result["rows"]}
+    if g.user.role == "district_head" and len(districts) == 1:
+        return districts.pop()  # a head's own district, named as in the period's version
+    return _("Phạm vi của bạn")
 
 
 def _filename(result, ext):

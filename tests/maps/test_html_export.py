@@ -50,6 +50,7 @@ def test_district_head_sees_only_their_district(mapped, login):
     assert [f["id"] for f in units["features"]] == ["16738", "16741"]
     assert len(outlines["features"]) == 1
     assert "Phường Đông Vĩnh" not in page and "Thành phố Vinh" not in page
+    assert '<p class="map-subtitle">Huyện Kỳ Sơn · Kỳ 12/2024' in page
     assert login("head-417").get("/map/layer.html?district=412").status_code == 404
 
 
