@@ -185,7 +185,7 @@ def test_a_shared_url_reopens_the_same_view(live_app, browser):
         values = page.evaluate(FETCH_VALUES)
         assert values["method"] == "equal_interval" and values["district"] == KY_SON
         assert page.locator("#atlas-legend .atlas-legend-item").count() == len(values["legend"])
-        for link in ("#atlas-dl-xlsx", "#atlas-dl-geojson", "#atlas-dl-png"):
+        for link in ("#atlas-dl-xlsx", "#atlas-dl-geojson", "#atlas-dl-png", "#atlas-dl-html"):
             href = page.get_attribute(link, "href")
             assert "layer=conferences" in href and "period=2025-06" in href and f"district={KY_SON}" in href
         # The XLSX download answers with a spreadsheet.

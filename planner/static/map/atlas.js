@@ -40,6 +40,7 @@
     filter: $("atlas-filter"), table: $("atlas-table"), tbody: document.querySelector("#atlas-table tbody"),
     count: $("atlas-table-count"), valueCol: $("atlas-col-value"), nameCol: $("atlas-col-name"),
     dlXlsx: $("atlas-dl-xlsx"), dlGeojson: $("atlas-dl-geojson"), dlPng: $("atlas-dl-png"),
+    dlHtml: $("atlas-dl-html"),
   };
   // The page view's map_config (URLs, zoom bands, layers that allow target breaks); the data-*
   // attributes of #atlas are the fallback.
@@ -48,7 +49,7 @@
   const urls = {
     values: config.values_url || root.dataset.valuesUrl, profile: config.profile_url || root.dataset.profileUrl,
     xlsx: config.xlsx_url || root.dataset.xlsxUrl, geojson: config.geojson_url || root.dataset.geojsonUrl,
-    png: config.png_url || root.dataset.pngUrl,
+    png: config.png_url || root.dataset.pngUrl, html: config.html_url || root.dataset.htmlUrl,
   };
   const BAND_ZOOMS = Array.isArray(config.band_zooms) && config.band_zooms.length === 2 ? config.band_zooms : [9, 11];
   const NO_TARGET = new Set((config.layers || []).filter((l) => l.target_method === false).map((l) => l.key));
@@ -309,6 +310,7 @@
     el.dlXlsx.href = urls.xlsx + "?" + q;
     el.dlGeojson.href = urls.geojson + "?" + q;
     el.dlPng.href = urls.png + "?" + q;
+    el.dlHtml.href = urls.html + "?" + q;
   }
 
   /** Fetch values for the state, then draw: the one path every control goes through. */
