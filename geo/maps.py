@@ -12,7 +12,7 @@ import html
 import json
 import math
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import folium
 import shapely
@@ -298,12 +298,12 @@ def _walk(element):
 
 
 def _strip_js(text: str) -> str:
-    text = re.sub(r"^\s*//# sourceMappingURL=.*$", "", text, flags=re.M)
+    text = re.sub(r"^\s*//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
     return text.replace("</script", "<\\/script")
 
 
 def _strip_css(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # comments (source maps, bug links)
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)  # comments (source maps, bug links)
     return text.replace("</style", "<\\/style")
 
 

@@ -97,6 +97,7 @@ def coverage():
             "xlsx_url": url_for("maps.values_xlsx"),
             "geojson_url": url_for("maps.layer_geojson"),
             "png_url": url_for("maps.map_png"),
+            "html_url": url_for("maps.layer_html"),
             "band_zooms": list(BAND_ZOOMS),
             "initial": initial,
             "classes_range": [map_layers.MIN_CLASSES, map_layers.MAX_CLASSES],

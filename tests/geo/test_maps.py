@@ -88,7 +88,7 @@ def test_no_external_url_and_assets_inlined():
 def test_real_leaflet_has_only_allowed_urls():
     from pathlib import Path
 
-    import xstatic.pkg.leaflet as leaflet
+    from xstatic.pkg import leaflet
     folder = Path(leaflet.BASE_DIR)
     assets = {"leaflet": (folder / "leaflet.js").read_text(), "leaflet_css": (folder / "leaflet.css").read_text()}
     page = standalone_html(build(), inline_assets=assets)

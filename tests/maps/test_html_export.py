@@ -28,7 +28,7 @@ def test_province_map_has_every_commune_and_no_external_url(mapped, login):
     values = json.loads(login("leader").get("/map/values.json?layer=hi_coverage&period=2024-12").get_data())
     colours = {e["class"]: e["color"] for e in values["legend"]}
     for feature in units["features"]:
-        value, cls, text = values["values"][feature["id"]]
+        _value, cls, text = values["values"][feature["id"]]
         assert feature["properties"]["_fill"] == colours[cls]
         assert feature["properties"]["text"] == text
     props = units["features"][0]["properties"]
@@ -78,3 +78,8 @@ def test_without_boundaries_still_a_map_with_its_legend(world, login):
     page = layer_page(login("leader").get("/map/layer.html?period=2024-12"))
     assert geojson_layers(page) == [] and "Không có số liệu" in page
     assert set(URL.findall(page)) <= ALLOWED_URLS
+
+
+def test_page_config_names_the_export(mapped, login):
+    html = login("leader").get("/map/").get_data(as_text=True)
+    assert '"html_url": "/map/layer.html"' in html or '"html_url":"/map/layer.html"' in html
