@@ -110,6 +110,17 @@ def world(session):
     return world
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run: Playwright's sync API allows one driver per thread,
+    so the browser tests of every folder share it."""
+    pytest.importorskip("playwright.sync_api")
+    from tests.live_server import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.fixture
 def login(client):
     def do(username, password=builders.PASSWORD):

@@ -133,6 +133,7 @@ def build_demo(*, session, boundaries=None, password="demo123", boundaries_2019=
         report.append("Chưa nạp ranh giới: thêm --boundaries FILE để vẽ bản đồ / no boundaries loaded.")
     if old_version is not None:
         report.append(_build_history(session, old_version, version))
+    report.extend(_build_plan(session, version))  # last: targets read the denominators of their year
     return report
 
 
@@ -208,6 +209,9 @@ def _build_figures(session, version, census=None):
     coastal = [p for p in profile if p["dname"] in COASTAL_DISTRICTS and p["commune"].kind == "commune"]
     rng.shuffle(candidates)
     rng.shuffle(coastal)
+    # Kỳ Sơn's own lost-card communes first (the stable sort keeps the shuffle otherwise), so the
+    # border district a leader asks about has communes far behind the HI target.
+    candidates.sort(key=lambda p: p["dname"] != "Kỳ Sơn")
     lost = (candidates[:70] + coastal[:LOST_CARD_COMMUNES])[:LOST_CARD_COMMUNES]
     coastal_members = coastal[LOST_CARD_COMMUNES - min(70, len(candidates)):][:12]
 
@@ -222,6 +226,8 @@ def _build_figures(session, version, census=None):
         if id(p) in lost_ids:
             p["commune"].lost_state_hi_people = min(next(it), int(populations[i] * 0.8))
         base = {"high": 0.975, "mid": 0.95, "low": 0.955}[p["zone"]]
+        if p["dname"] == "Kỳ Sơn":
+            base = 0.925  # remote border communes: below the target, the hardest to reach
         if id(p) in lost_ids:
             base = rng.uniform(0.72, 0.86)
         p["hi_rate"] = min(0.995, base + rng.uniform(-0.03, 0.025))
@@ -352,9 +358,40 @@ def _build_fieldwork(session, version):
                 session.add(CashHandover(agent_id=agent.id, handed_on=date(year, month, 28),
                                          amount_vnd=max(1, collected_month - short), received_by="demo",
                                          note="Nộp tiền thu trong tháng (minh họa)"))
+    n += _district_conferences(session, version, year, {commune_id for _agent, commune_id in agents}, lost, n)
     session.commit()
     return [f"Đã sinh dữ liệu thực địa minh họa cho {len(agents)} nhân viên thu / demo field work for "
             f"{len(agents)} agents."]
+
+
+def _district_conferences(session, version, year, agent_communes, lost, n):
+    """Conferences the district office holds itself in communes no demo agent serves: none to four
+    from January to September, approved, so 'days since the last conference' differs from commune
+    to commune. Returns how many were made."""
+    from planner.models import Conference
+
+    rng = random.Random(2026)  # its own generator: the agents' entries stay as they were
+    made = 0
+    communes = session.exec(select(Commune.id).where(Commune.version_id == version.id).order_by(Commune.code)).all()
+    for commune_id in communes:
+        if commune_id in agent_communes:
+            continue
+        for month in sorted(rng.sample(range(1, NEXT_YEAR_MONTHS), rng.choice((0, 1, 1, 2, 3, 4)))):
+            made += 1
+            attendees = rng.randint(30, 120)
+            men = rng.randint(attendees // 3, attendees // 2)
+            groups = rng.sample(GROUPS[:5], 2) + (["ethnic_minority_lost_cards"] if commune_id in lost else [])
+            session.add(Conference(
+                device_id=f"demo-conf-d{n + made:06d}", commune_id=commune_id, hamlet=f"Bản {rng.randint(1, 15)}",
+                held_on=date(year, month, rng.randint(1, 27)),
+                start_time=time(19, 30) if commune_id in lost else time(14, 0), format=rng.choice(FORMATS),
+                audience_groups=",".join(groups), chair="Giám đốc BHXH huyện",
+                speakers="Đại diện Đảng ủy, UBND xã; cán bộ BHXH huyện", attendees=attendees, attendees_men=men,
+                attendees_women=attendees - men, attendees_ethnic_minority=attendees // 2 if commune_id in lost else 0,
+                reg_voluntary_si=rng.randint(0, 6), reg_household_hi=rng.randint(0, 12),
+                prospects=rng.randint(5, 25), cost_vnd=rng.choice([1_500_000, 2_000_000, 3_000_000]),
+                status="approved", reviewed_by="demo"))
+    return made
 
 
 def _cap_and_redistribute(values, caps):
@@ -397,6 +434,50 @@ def _build_users(session, version, password):
     lines.append(f"Đăng nhập / sign in: leader, admin, head-<mã huyện> (vd. head-417), "
                  f"agent-<mã xã> (vd. {agent_example}) — mật khẩu / password: {password}")
     return lines
+
+
+# Published provincial targets (shared/facts): HI % of the population, SI % of the labour force.
+PUBLISHED_TARGETS = {2020: {"hi_coverage": 90.6, "si_coverage": 16.09},
+                     2023: {"hi_coverage": 93.0, "si_coverage": 24.9},
+                     2025: {"hi_coverage": 95.0, "si_coverage": 26.5}}
+PLAN_YEAR = YEAR + 1  # the year the demo's plan is split down to districts and communes
+
+
+def _build_plan(session, version):
+    """The province's published targets for 2020, 2023 and 2025; the 2025 plan split to districts
+    and on to communes by population (every unit the province's rate), as a leader would do it on
+    /targets. Through the target service, so every target has its revision and audit trail."""
+    from planner.models import Province, Target
+    from planner.services import targets
+
+    if session.exec(select(Target.id).where(Target.level == "province").limit(1)).first() is not None:
+        return ["Chỉ tiêu minh họa đã có, giữ nguyên / demo targets present, unchanged."]
+    leader = session.exec(select(User).where(User.username == "leader")).one()
+    province = session.exec(select(Province).where(Province.version_id == version.id)).one()
+    made = 0
+    for year, rates in PUBLISHED_TARGETS.items():
+        for metric, rate in rates.items():
+            parent = targets.set_target(session=session, user=leader, metric=metric, level="province",
+                                        unit_id=province.id, year=year, value=rate, status="assigned",
+                                        reason="Chỉ tiêu tỉnh đã công bố (minh họa)")
+            made += 1
+            if year != PLAN_YEAR:
+                continue
+            queue = [parent]
+            while queue:  # province -> districts -> communes
+                unit = queue.pop()
+                _level, rows = targets.propose(session=session, parent=unit, rule="population")
+                if not rows:
+                    continue
+                children = targets.apply_allocation(
+                    session=session, user=leader, parent=unit, rule="population",
+                    people_by_unit={r["unit"].id: r["proposed_people"] for r in rows},
+                    reason="Phân bổ theo dân số (minh họa)")
+                made += len(children)
+                queue.extend(c for c in children if c.level == "district")
+    session.commit()
+    return [f"Đã giao {made} chỉ tiêu minh họa (kế hoạch tỉnh 2020, 2023, 2025; năm {PLAN_YEAR} phân bổ tới xã) / "
+            f"{made} demo targets."]
 
 
 # --- the 2019 hierarchy and coverage across the 2020 mergers ------------------------------------

@@ -5,17 +5,16 @@ Needs the real boundary file (PLANNER_TEST_BOUNDARIES) and /usr/bin/chromium; sk
 """
 import os
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.live_server import serving
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 BOUNDARIES = os.environ.get("PLANNER_TEST_BOUNDARIES")
 COMMUNES = 460
 
@@ -45,8 +44,6 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The app served on 127.0.0.1 (ephemeral port) over a fresh demo database."""
-    from werkzeug.serving import make_server
-
     from planner import audit, create_app, migrate
     from planner.db import new_session
     from planner.services import demo
@@ -57,28 +54,8 @@ def live_app(tmp_path_factory):
     with app.app_context(), audit.acting_as(None, "demo"), new_session(app) as session:
         demo.build_demo(session=session, boundaries=BOUNDARIES)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="map-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        app.extensions["planner.engine"].dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with serving(app) as base_url:
+        yield base_url, app
 
 
 def offline_context(browser, base_url, viewport):

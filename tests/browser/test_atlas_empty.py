@@ -2,13 +2,13 @@
 says so (in Vietnamese) instead of drawing an empty map; with boundaries, a commune without
 figures is drawn in the legend's grey "Không có số liệu" class and counted there."""
 import json
-import threading
 
 import pytest
 from shapely.geometry import box, mapping
 
 from tests import builders
 from tests.browser.test_map_browser import FETCH_VALUES, assert_clean, open_atlas
+from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +18,7 @@ BOXES = {"16663": box(105.60, 18.60, 105.70, 18.70), "16666": box(105.70, 18.60,
 
 
 def _serve(tmp_path, with_boundaries):
-    """The app over a fresh SQLite database holding the small province, on an ephemeral port."""
-    from werkzeug.serving import make_server
-
+    """The app over a fresh SQLite database holding the small province."""
     from planner import create_app, migrate
     from planner.db import new_session
     from planner.models import CommuneBoundary
@@ -35,22 +33,13 @@ def _serve(tmp_path, with_boundaries):
                 session.add(CommuneBoundary(commune_id=world["communes"][code].id,
                                             geojson=json.dumps(mapping(shape)), source="test"))
             session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="atlas-small-server", daemon=True)
-    thread.start()
-    return server, thread, app
+    return app
 
 
 @pytest.fixture
 def small_app(request, tmp_path):
-    server, thread, app = _serve(tmp_path, with_boundaries=request.param)
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        app.extensions["planner.engine"].dispose()
+    with serving(_serve(tmp_path, with_boundaries=request.param)) as base_url:
+        yield base_url
 
 
 @pytest.mark.parametrize("small_app", [False], indirect=True)

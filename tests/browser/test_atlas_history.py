@@ -3,12 +3,12 @@
 
 Needs the 2019 boundary file and the crosswalk next to PLANNER_TEST_BOUNDARIES (as in
 ../shared/geo/nghe-an/); serves its own demo database that holds both hierarchies."""
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import BOUNDARIES, COMMUNES
+from tests.live_server import serving
 from tests.browser.test_map_browser import (
     FETCH_VALUES,
     assert_clean,
@@ -35,8 +35,6 @@ def history_app(tmp_path_factory):
     files = _files_2019()
     if files is None:
         pytest.skip("no communes-2019.geojson and crosswalk next to PLANNER_TEST_BOUNDARIES")
-    from werkzeug.serving import make_server
-
     from planner import audit, create_app, migrate
     from planner.db import new_session
     from planner.services import demo
@@ -47,16 +45,8 @@ def history_app(tmp_path_factory):
     with app.app_context(), audit.acting_as(None, "demo"), new_session(app) as session:
         demo.build_demo(session=session, boundaries=BOUNDARIES, boundaries_2019=str(files[0]),
                         crosswalk=str(files[1]))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="atlas-history-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        app.extensions["planner.engine"].dispose()
+    with serving(app) as base_url:
+        yield base_url, app
 
 
 def _codes(page):

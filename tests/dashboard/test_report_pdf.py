@@ -5,14 +5,13 @@ test-artifacts/dashboard/ to be looked at.
 Needs PLANNER_CHROMIUM (e.g. /usr/bin/chromium) and Playwright; skipped otherwise."""
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
+from tests.live_server import serving
+
 CHROMIUM = os.environ.get("PLANNER_CHROMIUM")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM or not Path(CHROMIUM).exists(),
@@ -21,28 +20,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM or not Path(CHROMIUM).exists(),
 
 @pytest.fixture
 def served(app, fieldwork):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with serving(app, dispose=False) as base_url:  # the app fixture disposes of its engine
+        yield base_url
 
 
 def _signed_in(browser, base, width, username="leader"):
