@@ -28,11 +28,9 @@ from planner.models import (
 from planner.models.fieldwork import CONFERENCE_FORMATS
 from planner.services import fieldwork_reports, hierarchy, progress, registry, scope
 from planner.services.indicators import hi_coverage
-from planner.services.metrics import get_metric
+from planner.services.metrics import DEFAULT_GOALS, get_metric
+from planner.services.targets import find_target
 
-# Used where no Target is set for the province: HI coverage of 95% of the population, the
-# provincial goal for 2025 (Resolution of the 19th Provincial Party Congress, shared/facts).
-DEFAULT_TARGETS = {"hi_coverage": 95.0}
 TREND_METRICS = ("hi_coverage", "si_coverage")
 REGION_CATEGORIES = ("I", "II", "III", "none")
 NEW_PARTICIPANTS = Activity.new_voluntary_si + Activity.new_household_hi
@@ -113,7 +111,7 @@ def target_rates(*, session, metric_code, province_code, district_code=None):
 
 def default_target(metric_code):
     """(ratio, "default") where a default exists for the metric, else (None, None)."""
-    value = DEFAULT_TARGETS.get(metric_code)
+    value = DEFAULT_GOALS.get(metric_code)
     return (_ratio(value), "default") if value is not None else (None, None)
 
 
@@ -202,9 +200,8 @@ def district_ranking(*, session, user, version, year, sort="attainment"):
     result = progress.progress(session=session, user=user, version=version, metric_code="hi_coverage",
                                level="district", year=year)
     province = province_of(session=session, version=version)
-    province_target = (session.execute(select(Target).where(
-        Target.metric == "hi_coverage", Target.level == "province", Target.unit_id == province.id,
-        Target.year == year)).scalars().first() if province else None)
+    province_target = (find_target(session=session, metric="hi_coverage", level="province", unit_id=province.id,
+                                   year=year) if province else None)
     default_ratio = default_target("hi_coverage")[0]
     rows = []
     for r in result["rows"]:
@@ -338,9 +335,8 @@ def district_figures(*, session, user, version, district, year):
                                level="district", year=year, district_id=district.id)
     row = result["rows"][0] if result["rows"] else None
     province = province_of(session=session, version=version)
-    province_target = (session.execute(select(Target).where(
-        Target.metric == "hi_coverage", Target.level == "province", Target.unit_id == province.id,
-        Target.year == year)).scalars().first() if province else None)
+    province_target = (find_target(session=session, metric="hi_coverage", level="province", unit_id=province.id,
+                                   year=year) if province else None)
     if row is None:
         return {"as_of": result["as_of"], "population": None, "participants": None, "target_rate": None,
                 "target_people": None, "target_source": None, "flag": None, "projection": None,

@@ -30,6 +30,7 @@ from planner.services.coverage_map import (
     DEMO_MARKER, RENDERED_CACHE, data_stamp, database_key, scope_key, scope_where,
 )
 from planner.services.indicators import hi_coverage, si_coverage, ui_coverage
+from planner.services.metrics import DEFAULT_GOALS
 from planner.services.progress import REGION_SCHEME, month_add
 
 
@@ -77,7 +78,7 @@ METHOD_KEYS = [key for key, _label in METHODS]
 LEVELS = ("commune", "district")
 MIN_CLASSES, MAX_CLASSES, DEFAULT_CLASSES = 3, 7, 5
 # Used for the HI breaks when the province has no HI target for the year (the national goal).
-DEFAULT_HI_TARGET = 0.95
+DEFAULT_HI_TARGET = DEFAULT_GOALS["hi_coverage"] / 100
 NO_DATA_COLOR = "#cccccc"
 
 REGIONS = [

@@ -48,6 +48,12 @@ METRICS = {m.code: m for m in [
 ]}
 
 
+# Goals used where no Target is recorded for the province: HI coverage of 95% of the population, the
+# provincial goal for 2025 (Resolution of the 19th Provincial Party Congress, shared/facts). In the
+# metric's own unit (percent).
+DEFAULT_GOALS = {"hi_coverage": 95.0}
+
+
 def get_metric(code):
     try:
         return METRICS[code]
