@@ -127,8 +127,14 @@ def import_boundaries(path, dry_run, as_json, version_name):
 @click.option("--valid-to", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--population-year", type=int, default=None, help="Read population from column dan_so_<year>.")
 @click.option("--no-boundaries", is_flag=True, help="Do not store the file's geometries.")
-def import_hierarchy(path, name, valid_from, valid_to, population_year, no_boundaries):
-    """Add a hierarchy version (e.g. the 480 communes of 2019) from a file of communes."""
+@click.option("--middle-level", type=click.Choice(["district", "office"]), default=None,
+              help="What groups the communes: districts (ma_huyen, ten_huyen) or grassroots SI office areas "
+                   "(default for a file with ma_huyen_cu, ten_huyen_cu and no ma_huyen: the July 2025 structure).")
+@click.option("--end-previous", is_flag=True,
+              help="End an open-ended earlier version the day before --valid-from (else overlapping dates are refused).")
+def import_hierarchy(path, name, valid_from, valid_to, population_year, no_boundaries, middle_level, end_previous):
+    """Add a hierarchy version (e.g. the 480 communes of 2019, the 412 of December 2024 or the 130
+    communes of July 2025) from a file of communes; the version in force today becomes current."""
     from planner.db import new_session
     from planner.services import hierarchy
 
@@ -137,19 +143,23 @@ def import_hierarchy(path, name, valid_from, valid_to, population_year, no_bound
             version, districts, communes = hierarchy.import_version(
                 session=session, path=path, name=name, valid_from=valid_from.date(),
                 valid_to=valid_to.date() if valid_to else None, population_year=population_year,
-                with_boundaries=not no_boundaries)
+                with_boundaries=not no_boundaries, middle_level=middle_level, end_previous=end_previous)
         except hierarchy.HierarchyError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
-    click.echo(f"Version '{version.name}': {districts} districts, {communes} communes.")
+        middle = "office areas" if version.middle_level == "office" else "districts"
+        click.echo(f"Version '{version.name}': {districts} {middle}, {communes} communes"
+                   f"{' (current)' if version.is_current else ''}.")
 
 
 @import_cli.command("crosswalk")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--from", "from_name", required=True, help="Name of the older hierarchy version.")
 @click.option("--to", "to_name", required=True, help="Name of the newer hierarchy version.")
+@click.option("--old-column", default=None, help="Column of the old codes (default: the older ma_xa_<year>[_<month>]).")
+@click.option("--new-column", default=None, help="Column of the new codes (default: the newer ma_xa_<year>[_<month>]).")
 @click.option("--dry-run", is_flag=True)
-def import_crosswalk(path, from_name, to_name, dry_run):
+def import_crosswalk(path, from_name, to_name, old_column, new_column, dry_run):
     """Link communes of two hierarchy versions from an official crosswalk CSV (all or nothing)."""
     from planner.db import new_session
     from planner.services import hierarchy
@@ -163,7 +173,8 @@ def import_crosswalk(path, from_name, to_name, dry_run):
             sys.exit(2)
         with open(path, "rb") as fh:
             count, errors = hierarchy.import_crosswalk(session=session, data=fh.read(), from_version=old,
-                                                       to_version=new, dry_run=dry_run)
+                                                       to_version=new, dry_run=dry_run, old_column=old_column,
+                                                       new_column=new_column)
     for err in errors:
         click.echo(err, err=True)
     if errors:

@@ -63,4 +63,6 @@ def init_app(app):
         datetime_vn=fmt_datetime, month=fmt_month,
     )
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    from planner.services.hierarchy import middle_label
+    app.jinja_env.globals["middle_label"] = middle_label
     app.jinja_env.add_extension("jinja2.ext.do")

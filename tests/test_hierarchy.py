@@ -70,11 +70,16 @@ def test_crosswalk_and_a_series_summed_across_the_merger(session, world, old_ver
 
 
 @pytest.mark.parametrize("text,message", [
-    ("ma_xa_2019,ma_xa_2020\n99999,16663\n", "is not a commune of 'Vinh 2019'"),
-    ("ma_xa_2019,ma_xa_2020\n16663,99999\n", "is not a commune of 'Test 2020–2024'"),
-    ("ma_xa,ma_xa_2020\n16663,16663\n", "exactly two columns"),
-    ("ma_xa_2019,ma_xa_2020\n16663,16663\n", "have no row"),
-    ("ma_xa_2019,ma_xa_2020,share\n16663,16663,1\n16663,16666,0.5\n16664,16666,1\n16666,16666,1\n", "more than 1"),
+    ("ma_xa_2019,ma_xa_2020\n99999,16663\n", "row 2: ma_xa_2019 '99999' is a unit of neither 'Vinh 2019'"),
+    ("ma_xa_2019,ma_xa_2020\n16663,99999\n", "row 2: ma_xa_2020 '99999' is a unit of neither"),
+    ("ma_xa,ma_xa_2020\n16663,16663\n", "exactly two commune code columns"),
+    ("ma_xa_2019,ma_xa_2020\n16663,16663\n", "2 units of 'Vinh 2019' have no row: 16664, 16666"),
+    ("ma_xa_2019,ma_xa_2020,share\n16663,16663,1\n16663,16666,0.5\n16664,16666,1\n16666,16666,1\n",
+     "the shares of ma_xa_2019 16663 add up to 1.5, not 1 (rows 2, 3)"),
+    ("ma_xa_2019,ma_xa_2020,share\n16663,16663,0.4\n16663,16666,0.5\n16664,16666,1\n16666,16666,1\n",
+     "add up to 0.9, not 1 (rows 2, 3)"),
+    ("ma_xa_2019,ma_xa_2020\n16663,16663\n16663,16666\n16664,16666\n16666,16666\n",
+     "ma_xa_2019 16663 goes to 2 new units without a share on each row (rows 2, 3)"),
 ])
 def test_bad_crosswalks_write_nothing(session, world, old_version, tmp_path, runner, text, message):
     path = tmp_path / "bad.csv"
@@ -87,10 +92,12 @@ def test_bad_crosswalks_write_nothing(session, world, old_version, tmp_path, run
 def test_bad_hierarchy_files(session, world, tmp_path, runner):
     path = tmp_path / "units.csv"
     path.write_text("ma_xa,ten_xa\n16663,Phường Đông Vĩnh\n", encoding="utf-8")
-    result = runner.invoke(args=["import", "hierarchy", str(path), "--name", "X", "--valid-from", "2019-01-01"])
+    result = runner.invoke(args=["import", "hierarchy", str(path), "--name", "X", "--valid-from", "2019-01-01",
+                                 "--valid-to", "2019-12-31"])
     assert result.exit_code == 2 and "Missing columns" in result.output
     path.write_bytes("ma_xa,ten_xa,ma_huyen,ten_huyen\n16663,Đông,412,TP Vinh\n".encode("cp1258"))
-    result = runner.invoke(args=["import", "hierarchy", str(path), "--name", "X", "--valid-from", "2019-01-01"])
+    result = runner.invoke(args=["import", "hierarchy", str(path), "--name", "X", "--valid-from", "2019-01-01",
+                                 "--valid-to", "2019-12-31"])
     assert result.exit_code == 2 and "UTF-8" in result.output
     result = runner.invoke(args=["import", "hierarchy", str(path), "--name", "Test 2020–2024",
                                  "--valid-from", "2019-01-01"])

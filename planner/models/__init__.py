@@ -20,9 +20,10 @@ from planner.models.areas import (  # noqa: E402
     Denominator,
     District,
     HierarchyVersion,
+    OfficeAreaChange,
     Province,
 )
-from planner.models.users import User, UserCommune  # noqa: E402
+from planner.models.users import ScopeCarryOver, User, UserCommune  # noqa: E402
 from planner.models.audit import AuditEvent  # noqa: E402
 from planner.models.fieldwork import (  # noqa: E402
     Activity, AgentProfile, Campaign, CashHandover, Conference, EnrolmentDay, Reconciliation,

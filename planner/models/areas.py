@@ -11,6 +11,10 @@ def utcnow():
 
 
 DISTRICT_KINDS = ("city", "town", "rural_district", "urban_district")
+# The middle level of a hierarchy version: administrative districts (huyện) until June 2025,
+# grassroots social insurance office areas (BHXH cơ sở) in the two-level structure from July 2025.
+MIDDLE_LEVELS = ("district", "office")
+OFFICE_KIND = "si_office"  # District.kind of a grassroots office area
 COMMUNE_KINDS = ("ward", "commune", "township")
 
 
@@ -22,6 +26,8 @@ class HierarchyVersion(SQLModel, table=True):
     valid_from: date
     valid_to: Optional[date] = None
     is_current: bool = Field(default=False, index=True)
+    # What the District rows of this version are: "district" (huyện) or "office" (BHXH cơ sở).
+    middle_level: str = Field(default="district", max_length=10)
 
 
 class Province(SQLModel, table=True):
@@ -34,6 +40,8 @@ class Province(SQLModel, table=True):
 
 
 class District(SQLModel, table=True):
+    """The middle level of a version: an administrative district, or (from July 2025, when the
+    version's middle_level is "office") a grassroots SI office area grouping communes."""
     __tablename__ = "district"
     __table_args__ = (UniqueConstraint("version_id", "code"),)
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -140,3 +148,24 @@ class CrosswalkLink(SQLModel, table=True):
     to_commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", index=True)
     share: float = 1.0  # of the old unit's people that went to the new unit
     note: str = Field(default="", max_length=1000)
+    # 1: a row of an official crosswalk; 2 or more: derived by chaining official rows across
+    # several reforms (2019 -> 2020 -> 2024-12 -> 2025-07), rebuilt after every crosswalk import,
+    # so any older unit reaches any newer version in one join.
+    hops: int = Field(default=1)
+
+
+class OfficeAreaChange(SQLModel, table=True):
+    """A dated edit of the grassroots office areas (rename, a commune moved, two offices merged),
+    kept beside the audit trail so the office page can say what changed when."""
+    __tablename__ = "office_area_change"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="hierarchy_version.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=10)  # rename, move, merge
+    effective_on: date
+    district_id: Optional[int] = Field(default=None, foreign_key="district.id", ondelete="SET NULL")
+    other_district_id: Optional[int] = Field(default=None, foreign_key="district.id", ondelete="SET NULL")
+    commune_id: Optional[int] = Field(default=None, foreign_key="commune.id", ondelete="SET NULL")
+    summary: str = Field(default="", max_length=2000)
+    user_id: Optional[int] = Field(default=None)
+    username: str = Field(default="system", max_length=60)
+    at: datetime = Field(default_factory=utcnow)
