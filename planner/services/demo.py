@@ -418,8 +418,7 @@ def _build_fieldwork(session, version, current):
     if session.exec(select(Conference.id).limit(1)).first() is not None:
         return ["Dữ liệu thực địa minh họa đã có, giữ nguyên / demo field work present, unchanged."]
     rng = random.Random(2025)
-    year = FIELD_YEAR if current.id != version.id else YEAR + 1
-    last = LAST_PERIOD.month if year == LAST_PERIOD.year else 10
+    year, last = FIELD_YEAR, LAST_PERIOD.month
     n = _conferences_2024(session, version)
     n += _legacy_activity(session, version)
     campaign = Campaign(name="Tháng vận động triển khai BHXH toàn dân (minh họa)", start_date=date(year, 7, 1),
