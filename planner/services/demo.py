@@ -664,7 +664,8 @@ PUBLISHED_TARGETS = {2020: {"hi_coverage": 90.6, "si_coverage": 16.09},
 # Not published (yet): the demo's own plan for the years after, labelled as demo data.
 DEMO_TARGETS = {2026: {"hi_coverage": 95.5, "si_coverage": 28.0},
                 2027: {"hi_coverage": 96.0, "si_coverage": 30.0}}
-PLAN_YEARS = (2025, 2026, 2027)  # split down to districts (office areas) and communes
+PLAN_YEARS = (2025, 2026, 2027)  # split down to office areas and the 130 communes
+PLAN_YEARS_WITHOUT_REFORMS = (2025,)  # a demo of the 460 units alone splits its last plan only
 
 
 def _build_plan(session, version, current):
@@ -679,12 +680,13 @@ def _build_plan(session, version, current):
     if session.exec(select(Target.id).where(Target.level == "province").limit(1)).first() is not None:
         return ["Chỉ tiêu minh họa đã có, giữ nguyên / demo targets present, unchanged."]
     leader = session.exec(select(User).where(User.username == "leader")).one()
+    split_years = PLAN_YEARS if current.id != version.id else PLAN_YEARS_WITHOUT_REFORMS
     made = 0
     plan = [(year, rates, "Chỉ tiêu tỉnh đã công bố (minh họa)") for year, rates in PUBLISHED_TARGETS.items()]
     plan += [(year, rates, "Chỉ tiêu minh họa, chưa công bố") for year, rates in DEMO_TARGETS.items()]
     for year, rates, reason in plan:
         in_force = hierarchy.version_for(session=session, day=date(year, 12, 31))
-        if year in PLAN_YEARS or in_force is None:
+        if year in split_years or in_force is None:
             in_force = current
         province = session.exec(select(Province).where(Province.version_id == in_force.id)).one()
         for metric, rate in rates.items():
@@ -692,7 +694,7 @@ def _build_plan(session, version, current):
                                         unit_id=province.id, year=year, value=rate, status="assigned",
                                         reason=reason)
             made += 1
-            if year not in PLAN_YEARS:
+            if year not in split_years:
                 continue
             queue = [parent]
             while queue:  # province -> districts (office areas) -> communes
@@ -707,7 +709,7 @@ def _build_plan(session, version, current):
                 made += len(children)
                 queue.extend(c for c in children if c.level == "district")
     session.commit()
-    years = ", ".join(str(y) for y in PLAN_YEARS)
+    years = ", ".join(str(y) for y in split_years)
     return [f"Đã giao {made} chỉ tiêu minh họa (kế hoạch tỉnh 2020, 2023, 2025–2027; năm {years} phân bổ tới xã) / "
             f"{made} demo targets."]
 
