@@ -185,7 +185,7 @@ def import_crosswalk(path, from_name, to_name, old_column, new_column, dry_run):
     for err in errors:
         click.echo(err, err=True)
     if errors:
-        click.echo(f"{len(errors)} problems; nothing written.", err=True)
+        click.echo(f"{len(errors)} problem{'' if len(errors) == 1 else 's'}; nothing written.", err=True)
         sys.exit(1)
     click.echo(f"{count} links {'checked' if dry_run else 'written'}.")
 
