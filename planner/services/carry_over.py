@@ -222,13 +222,13 @@ def _rows(session, stmt):
 
 
 def pending_by_agent(*, session):
-    """OrderedDict {agent User: [proposal dicts]} of pending proposals, by username."""
+    """[(agent User, [proposal dicts])] of pending proposals, by username."""
     stmt = (select(ScopeCarryOver).join(User, User.id == ScopeCarryOver.user_id)
             .where(ScopeCarryOver.status == "pending").order_by(User.username, ScopeCarryOver.id))
     grouped = OrderedDict()
     for item in _rows(session, stmt):
-        grouped.setdefault(item["user"], []).append(item)
-    return grouped
+        grouped.setdefault(item["row"].user_id, (item["user"], []))[1].append(item)
+    return list(grouped.values())
 
 
 def decided(*, session, limit=50, offset=0):
