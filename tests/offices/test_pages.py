@@ -185,3 +185,37 @@ def test_pages_in_english(client, session, ow, login):
                        data={"here-commune_id": ow["communes"]["16738"].id, "here-effective_on": TODAY})
     assert resp.status_code == 200 and '<html lang="en">' in resp.get_data(as_text=True)
     assert "7,600" in resp.get_data(as_text=True)  # numbers in the English format on the preview
+
+
+def test_move_with_csrf_tokens_as_a_browser_sends_them(backend, database_urls, ow):
+    """With CSRF on (as in production): the prefixed token of the office page's form, then the
+    confirmation page's own, carry the move through."""
+    import re
+
+    from tests.conftest import make_app
+
+    app = make_app(database_urls[backend], WTF_CSRF_ENABLED=True)
+    try:
+        client = app.test_client()
+        login_page = client.get("/auth/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+        assert client.post("/auth/login", data={"username": "admin", "password": builders.PASSWORD,
+                                                "csrf_token": token}).status_code == 302
+        vinh, commune = ow["offices"]["412"], ow["communes"]["16738"]
+        page = client.get(f"/offices/{vinh.id}").get_data(as_text=True)
+        here_token = re.search(r'id="here-csrf_token" name="here-csrf_token" type="hidden" value="([^"]+)"',
+                               page).group(1)
+        data = {"here-commune_id": commune.id, "here-effective_on": TODAY}
+        assert client.post(f"/offices/{vinh.id}/move-here", data=data).status_code == 400  # no token: refused
+        confirm = client.post(f"/offices/{vinh.id}/move-here", data=dict(data, **{"here-csrf_token": here_token}))
+        assert confirm.status_code == 200
+        fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', confirm.get_data(as_text=True)))
+        assert fields["here-confirm"] == "1" and fields["here-commune_id"] == str(commune.id)
+        resp = client.post(f"/offices/{vinh.id}/move-here", data=fields)
+        assert resp.status_code == 302
+    finally:
+        app.extensions["planner.engine"].dispose()
+    from planner.db import new_session
+
+    with new_session(app) as check:
+        assert check.get(Commune, commune.id).district_id == vinh.id
