@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from planner.models import (
     AuditEvent, Campaign, Commune, District, OfficeAreaChange, Target, TargetRevision, User,
 )
+from planner import audit
 from planner.services import offices
 from planner.services.offices import OfficeError
 from tests import builders
@@ -53,8 +54,9 @@ def refused(session):
 
 def test_rename_records_a_dated_change_and_an_audit_event(session, ow):
     office, admin = ow["offices"]["418"], ow["users"]["admin"]
-    change = offices.rename(session=session, office=office, new_name="  BHXH cơ sở  Tương Dương - Kỳ Sơn ",
-                            effective_on=DAY, user=admin)
+    with audit.acting_as(admin.id, admin.username):  # what the signed-in request sets
+        change = offices.rename(session=session, office=office, new_name="  BHXH cơ sở  Tương Dương - Kỳ Sơn ",
+                                effective_on=DAY, user=admin)
     session.expire_all()
     assert session.get(District, office.id).name == "BHXH cơ sở Tương Dương - Kỳ Sơn"
     stored = session.get(OfficeAreaChange, change.id)
@@ -66,7 +68,7 @@ def test_rename_records_a_dated_change_and_an_audit_event(session, ow):
                                                       AuditEvent.entity_id == str(office.id))).scalars().all()
     assert [e.action for e in events] == ["create", "update"]
     assert json.loads(events[1].before)["name"] == "BHXH cơ sở Tương Dương"
-    assert events[1].username == "system"  # the actor is whoever the request or the CLI set
+    assert (events[1].username, events[1].user_id) == ("admin", admin.id)
     assert session.execute(select(AuditEvent).where(AuditEvent.entity == "office_area_change")).scalars().first()
 
 
