@@ -180,7 +180,7 @@ def import_crosswalk(path, from_name, to_name, old_column, new_column, dry_run):
             # Agents' communes follow the crosswalk as proposals an admin approves (/offices/carry-over).
             from planner.services import carry_over
 
-            into, counts = carry_over.propose_after_import(session=session, from_version=old, to_version=new)
+            into, counts = carry_over.propose_after_import(session=session, to_version=new)
             carried = (into.name, counts["created"], carry_over.pending_count(session=session))
     for err in errors:
         click.echo(err, err=True)

@@ -112,9 +112,10 @@ def propose_into(*, session, to_version):
     return total
 
 
-def propose_after_import(*, session, from_version, to_version):
-    """After a crosswalk import: carry agents into the newer of the current version and the
-    version just linked to (so proposals always land on the structure in force or to come)."""
+def propose_after_import(*, session, to_version):
+    """After a crosswalk import into to_version: carry agents from every older version into the
+    newer of the current version and to_version (the chains the import rebuilt may reach the
+    current version from anywhere). Returns (the version carried into, counts)."""
     current = current_version(session=session)
     target = to_version if current is None or to_version.valid_from > current.valid_from else current
     return target, propose_into(session=session, to_version=target)
