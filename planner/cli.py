@@ -182,12 +182,23 @@ def import_crosswalk(path, from_name, to_name, old_column, new_column, dry_run):
             count, errors = hierarchy.import_crosswalk(session=session, data=fh.read(), from_version=old,
                                                        to_version=new, dry_run=dry_run, old_column=old_column,
                                                        new_column=new_column)
+        carried = None
+        if not errors and not dry_run:
+            # Agents' communes follow the crosswalk as proposals an admin approves (/offices/carry-over).
+            from planner.services import carry_over
+
+            into, counts = carry_over.propose_after_import(session=session, to_version=new)
+            carried = (into.name, counts["created"], carry_over.pending_count(session=session))
     for err in errors:
         click.echo(err, err=True)
     if errors:
         click.echo(f"{len(errors)} problem{'' if len(errors) == 1 else 's'}; nothing written.", err=True)
         sys.exit(1)
     click.echo(f"{count} links {'checked' if dry_run else 'written'}.")
+    if carried is not None:
+        name, created, pending = carried
+        click.echo(f"Agents' communes carried into '{name}': {created} new proposals; {pending} wait for an "
+                   f"admin at /offices/carry-over.")
 
 
 def _tabular_import_command(kind):
