@@ -647,14 +647,14 @@ def _build_users(session, version, password, legacy=None):
 
 
 def _carry_agents_over(session, legacy, current):
-    """Propose the 2024 agent's communes onto their successors (an admin approves them on the
-    carry-over page); one is approved in the demo, so the agent already works in 2026."""
-    try:
-        from planner.services import carry_over
-    except ImportError:  # the carry-over service is not part of this build
-        return []
+    """Propose the 2024 agent's communes onto their successors of today: an admin approves or
+    rejects them on the carry-over page (/offices/carry-over) before they take effect."""
+    from planner.services import carry_over
+
     counts = carry_over.propose(session=session, from_version=legacy, to_version=current)
-    return [f"Đề xuất chuyển địa bàn nhân viên thu sang xã mới: {counts} / agents' communes carried over: {counts}."]
+    waiting = carry_over.pending_count(session=session)
+    return [f"Đề xuất chuyển địa bàn nhân viên thu sang xã mới: {counts['created']} mới, {waiting} chờ duyệt / "
+            f"agents' communes carried over: {counts['created']} new proposals, {waiting} waiting for an admin."]
 
 
 # Published provincial targets (shared/facts): HI % of the population, SI % of the labour force.
