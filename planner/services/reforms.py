@@ -256,7 +256,8 @@ def schemes_with_parts(*, session, commune, on):
     it has ended), leaving out the schemes where the commune and its predecessors are in no
     list."""
     version = session.get(HierarchyVersion, commune.version_id)
-    schemes = session.execute(select(ClassificationScheme).order_by(ClassificationScheme.code)).scalars().all()
+    schemes = session.execute(select(ClassificationScheme).order_by(ClassificationScheme.valid_from,
+                                                                     ClassificationScheme.code)).scalars().all()
     out = []
     for scheme in schemes:
         if scheme.valid_from > on:

@@ -11,8 +11,8 @@
 2024-12-01 – 2025-06-30 ("T412", districts 417 and 412; 2019 census rows only)
   417: AB 16738 TT Mường Xén (A + B, poor district), C2 16744 Xã Bắc Lý (C), G2 16747 Xã Na Ngoi (G)
   412: D2 16663 P. Đông Vĩnh (D + 60 % of E), F2 16669 P. Lê Lợi (F + 40 % of E)
-2025-07-01 – ("T130", office areas 417 and 412, current; this year's HI target of office 417
-95 %, of X 93 % this year and 94,5 % next year)
+2025-07-01 – ("T130", office areas 417 and 412, current; 2019 census and 2025 figures; this year's
+HI target of office 417 95 %, of X 93 % this year and 94,5 % next year)
   417: X 16737 Xã Mường Xén (AB + C2), Z 16747 Xã Na Ngoi (G2)
   412: Y 16664 P. Trường Vinh (D2 + F2; Region II of its own; lost 7 of its own)
 
@@ -53,6 +53,8 @@ UNITS_2025_07 = {
     "16747": ("Xã Na Ngoi", "commune", "417", 2900, 0),
     "16664": ("Phường Trường Vinh", "ward", "412", 42500, 7),
 }
+# 2025 population and labour force of the July 2025 communes (what targets are set on).
+FIGURES_2025 = {"16737": (10100, 5400), "16747": (3050, 1550), "16664": (45500, 24000)}
 # (old code, new code, share)
 CROSSWALK_1 = [("16738", "16738", 1.0), ("16741", "16738", 1.0), ("16744", "16744", 1.0), ("16747", "16747", 1.0),
                ("16663", "16663", 1.0), ("16666", "16663", 0.6), ("16666", "16669", 0.4), ("16669", "16669", 1.0)]
@@ -123,6 +125,8 @@ def build(session):
     for code, (_n, _k, _d, census, _l) in UNITS_2025_07.items():
         session.add(Denominator(commune_id=c3[code].id, year=2019, population=census, labour_force=0,
                                 source="census"))
+        pop, lab = FIGURES_2025[code]
+        session.add(Denominator(commune_id=c3[code].id, year=2025, population=pop, labour_force=lab, source="t"))
     for a, b, share in CROSSWALK_1:
         session.add(CrosswalkLink(from_commune_id=c1[a].id, to_commune_id=c2[b].id, share=share))
     for a, b, share in CROSSWALK_2:

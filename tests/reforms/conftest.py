@@ -50,3 +50,17 @@ def client_as(chain_app):
                 s["lang"] = lang
         return client
     return do
+
+
+@pytest.fixture
+def app_context_en(chain_app):
+    """The English text the app's catalogue gives a Vietnamese msgid (the new strings read in
+    English once their translations are merged into the catalogue)."""
+    from flask_babel import force_locale, gettext
+
+    app, _ids = chain_app
+
+    def translate(msgid, **values):
+        with app.test_request_context(), force_locale("en"):
+            return gettext(msgid, **values)
+    return translate
