@@ -53,14 +53,13 @@ class VersionParts:
         return sum(known) if known else None
 
 
-def _latest_population():
-    """A subquery (commune_id, population): each unit's population in its latest Denominator
-    year (the 2019 census rows of an imported version when that is all there is)."""
-    latest = (select(Denominator.commune_id.label("commune_id"), func.max(Denominator.year).label("year"))
-              .group_by(Denominator.commune_id).subquery())
-    return (select(Denominator.commune_id.label("commune_id"), Denominator.population.label("population"))
-            .join(latest, and_(latest.c.commune_id == Denominator.commune_id, latest.c.year == Denominator.year))
-            .subquery())
+def _latest_population(unit):
+    """A correlated scalar subquery: the unit's population in its latest Denominator year (the
+    2019 census rows of an imported version when that is all there is); NULL when it has none.
+    Correlated (one index lookup per unit) rather than a joined derived table, which SQLite
+    would scan once per crosswalk row."""
+    return (select(Denominator.population).where(Denominator.commune_id == unit.id)
+            .order_by(Denominator.year.desc()).limit(1).scalar_subquery())
 
 
 def _grouped(rows, newest_first):
@@ -85,15 +84,13 @@ def predecessors(*, session, commune):
     population is the old unit's people (latest year) times the crosswalk share; part is its
     fraction of the commune's people as that version counted them."""
     old = aliased(Commune)
-    pop = _latest_population()
     rows = session.execute(
         select(HierarchyVersion, old, District, CrosswalkLink.share, CrosswalkLink.hops, CrosswalkLink.note,
-               pop.c.population)
+               _latest_population(old))
         .select_from(CrosswalkLink)
         .join(old, old.id == CrosswalkLink.from_commune_id)
         .join(HierarchyVersion, HierarchyVersion.id == old.version_id)
         .join(District, District.id == old.district_id)
-        .outerjoin(pop, pop.c.commune_id == old.id)
         .where(CrosswalkLink.to_commune_id == commune.id)
         .order_by(HierarchyVersion.valid_from.desc(), old.code)).all()
     return _grouped(((v, Part(commune=c, district=d, share=share, hops=hops, note=note or "",
@@ -207,20 +204,18 @@ def _classification(session, version, scheme_code, on, commune_ids):
     old_version = aliased(HierarchyVersion)
     now = aliased(ClassificationMembership)
     last = aliased(ClassificationMembership)
-    pop = _latest_population()
     last_day = func.coalesce(old_version.valid_to, on)
     if scheme_in_force:
         category = func.coalesce(now.category, last.category, literal(NONE))
     else:
         category = func.coalesce(now.category, literal(NONE))
     stmt = (select(CrosswalkLink.to_commune_id, old_version.valid_from, old_version.id, category.label("category"),
-                   func.sum(CrosswalkLink.share * func.coalesce(pop.c.population, 0)),
+                   func.sum(CrosswalkLink.share * func.coalesce(_latest_population(old), 0)),
                    func.sum(CrosswalkLink.share))
             .select_from(CrosswalkLink)
             .join(Commune, Commune.id == CrosswalkLink.to_commune_id)
             .join(old, old.id == CrosswalkLink.from_commune_id)
             .join(old_version, old_version.id == old.version_id)
-            .outerjoin(pop, pop.c.commune_id == old.id)
             .outerjoin(now, and_(now.commune_id == old.id, now.scheme_id == scheme.id, _valid_on(now, on))))
     if scheme_in_force:
         stmt = stmt.outerjoin(last, and_(last.commune_id == old.id, last.scheme_id == scheme.id,
