@@ -57,6 +57,14 @@ def test_merged_commune_page_in_english(client_as, app_context_en):
     assert "16741 Xã Mỹ Lý Huyện Kỳ Sơn 4,000 40.0%" in text
 
 
+def test_units_kept_whole_are_named_once(client_as):
+    html = client_as("leader").get("/communes/16747").get_data(as_text=True)
+    preds = _section(html, "predecessors")
+    assert html.count('class="table table-sm align-middle mb-1 predecessor-table"') == 1
+    assert "Cùng các đơn vị như trên: Xã Na Ngoi" in preds
+    assert "16747 Xã Na Ngoi Huyện Kỳ Sơn 2.900 100,0%" in preds
+
+
 def test_old_unit_page_says_where_it_went(client_as, ids):
     client = client_as("leader")
     v460 = ids["versions"][0]
