@@ -1,6 +1,5 @@
 """The area registry: district and commune lists, a commune's page, edit forms and imports."""
 from datetime import date, timedelta, timezone
-from types import SimpleNamespace
 
 from flask import (
     Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for,
@@ -12,9 +11,7 @@ from planner.areas import forms
 from planner.db import get_session
 from planner.i18n import fmt_date, fmt_month, fmt_number
 from planner.models import ClassificationScheme, Commune, CoverageRecord, Denominator, District, HierarchyVersion, User
-from planner.models import CrosswalkLink
 from planner.services import imports, registry, scope
-from planner.services import reforms
 
 bp = Blueprint("areas", __name__)
 
@@ -161,6 +158,11 @@ HISTORY_PAGE = 20  # audit events per page on a commune's page
 def commune(code):
     """A commune's page; ?version=<id> shows a unit of an older version (what it was merged into),
     to province-wide users and to those who see one of its communes of today."""
+    from types import SimpleNamespace
+
+    from planner.models import CrosswalkLink
+    from planner.services import reforms
+
     db = get_session()
     current = _version()
     version = current

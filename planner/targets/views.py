@@ -15,10 +15,8 @@ from sqlalchemy import select
 from planner.db import get_session
 from planner.i18n import fmt_number
 from planner.models import District, Province, Target, User
-from planner.models import HierarchyVersion
 from planner.services import progress as progress_service
 from planner.services import registry, scope
-from planner.services import reforms
 from planner.services import targets as target_service
 from planner.services.allocation import RULES
 from planner.services.metrics import METRICS, from_people
@@ -425,6 +423,9 @@ def set_status(target_id):
 
 def _allocation_page(parent, rule, *, posted=None, row_errors=None, errors=(), warning=None, reason="",
                      status=200, blocked=False):
+    from planner.models import HierarchyVersion
+    from planner.services import reforms
+
     db = get_session()
     m = METRICS[parent.metric]
     manual = None
