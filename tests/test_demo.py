@@ -109,7 +109,7 @@ def _months(first, last):
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL, reason="PLANNER_TEST_BOUNDARIES not set")
-def test_demo_on_four_structures_from_2019_to_2026(runner, session):
+def test_demo_on_four_structures_from_2019_to_2026(runner, session, login):
     from planner.models import Conference, Target, User
     from planner.services import hierarchy, registry
 
@@ -206,6 +206,20 @@ def test_demo_on_four_structures_from_2019_to_2026(runner, session):
                                 .where(Conference.held_on.between(date(2024, 1, 1), date(2024, 11, 30)))).one()
     assert tuple(held_2024) == (1086, 47_663)
     assert all("minh họa" in s for s in session.execute(select(CoverageRecord.source).distinct()).scalars())
+
+    # Through the API: 130 communes in 2026 for the leader; head-417 only the Kỳ Sơn office's.
+    client = login("leader", "demo123")
+    rows = client.get("/api/v1/progress?level=commune&year=2026&metric=hi_coverage").get_json()["rows"]
+    assert len(rows) == 130
+    client.post("/auth/logout")
+    login("head-417", "demo123")
+    rows = client.get("/api/v1/progress?level=commune&year=2026&metric=hi_coverage").get_json()["rows"]
+    kyson = set(session.execute(select(Commune.code).where(Commune.district_id == head.district_id)).scalars())
+    assert len(kyson) == 12 and {r["unit"]["code"] for r in rows} == kyson
+    # The 2024 agent's three old communes wait for an admin, carried onto their successors.
+    from planner.models import ScopeCarryOver
+    assert session.execute(select(ScopeCarryOver.status, func.count()).group_by(ScopeCarryOver.status)).all() == [
+        ("pending", 3)]
 
     # Twice changes nothing.
     first = _counts(session)
