@@ -103,7 +103,7 @@ def add_coverage(session, versions, periods, *, seed=2025):
             select(Commune.id, Commune.code, Denominator.population, Denominator.labour_force)
             .join(Denominator, Denominator.commune_id == Commune.id)
             .where(Commune.version_id == version.id, Denominator.year == 2019).order_by(Commune.code)).all()
-        by_version[version.id] = [(cid, code, pop, labour, random.Random(f"{seed}-{code}").uniform(0.86, 0.97),
+        by_version[version.id] = [(cid, code, pop, labour, random.Random(f"{seed}-{code}").uniform(0.80, 0.95),
                                    random.Random(f"{seed}-si-{code}").uniform(0.12, 0.40)) for cid, code, pop, labour in rows]
     batch = []
     for period in periods:
@@ -112,7 +112,7 @@ def add_coverage(session, versions, periods, *, seed=2025):
             continue
         t = (period.year - 2019) * 12 + period.month - 1  # months since 01/2019
         for cid, _code, pop, labour, hi_rate, si_rate in by_version[version.id]:
-            hi = min(pop, round(pop * min(0.995, hi_rate + t * 0.0006 + rng.uniform(-0.002, 0.002))))
+            hi = min(pop, round(pop * min(0.995, hi_rate + t * 0.0003 + rng.uniform(-0.002, 0.002))))
             si = round(labour * si_rate * (1 + t * 0.004))
             compulsory = round(si * 0.6)
             batch.append({"commune_id": cid, "period": period, "hi_participants": hi, "si_compulsory": compulsory,

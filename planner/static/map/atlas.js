@@ -551,6 +551,18 @@
       li.append(button);
       list.append(li);
     }
+    if (outlineLayer && data.level !== "district" && middleLabel()) {
+      // The dark lines: districts, or grassroots office areas from July 2025.
+      const li = document.createElement("li");
+      li.className = "atlas-legend-outline";
+      const swatch = document.createElement("span");
+      swatch.className = "atlas-swatch atlas-swatch-line";
+      const label = document.createElement("span");
+      label.className = "atlas-legend-label";
+      label.textContent = fmt(T.outline, {unit: middleLabel()});
+      li.append(swatch, label);
+      list.append(li);
+    }
     el.legend.append(list);
   }
 
