@@ -20,7 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
-from planner.models import Commune, CoverageRecord, Denominator, District, HierarchyVersion, User, UserCommune
+from planner.models import (
+    Commune, CoverageRecord, CrosswalkLink, Denominator, District, HierarchyVersion, User, UserCommune,
+)
 
 PROVINCE = ("40", "Tỉnh Nghệ An")
 SOURCE = "synthetic coverage (reform tests)"
@@ -92,19 +94,42 @@ def build(session, folder, *, keys=("460", "412", "130"), periods=ALL_MONTHS, se
 def add_coverage(session, versions, periods, *, seed=2025):
     """HI, SI and UI participants for every commune of the version in force in each period.
 
-    A 2019 unit's rate is drawn once and carried to its successors (population-weighted), so a
-    province total moves smoothly across the reforms; each month adds a little growth."""
+    The oldest version's units get rates drawn from their codes; a newer unit inherits the
+    population-weighted rates of the units it was made of, so a series moves smoothly across the
+    reforms; each month adds a little growth and noise."""
     from planner.services import hierarchy
 
     rng = random.Random(seed)
-    by_version = {}
-    for version in versions.values():
+    by_version, rates = {}, {}
+    for version in sorted(versions.values(), key=lambda v: v.valid_from):
         rows = session.execute(
             select(Commune.id, Commune.code, Denominator.population, Denominator.labour_force)
             .join(Denominator, Denominator.commune_id == Commune.id)
             .where(Commune.version_id == version.id, Denominator.year == 2019).order_by(Commune.code)).all()
-        by_version[version.id] = [(cid, code, pop, labour, random.Random(f"{seed}-{code}").uniform(0.80, 0.95),
-                                   random.Random(f"{seed}-si-{code}").uniform(0.12, 0.40)) for cid, code, pop, labour in rows]
+        # A unit's rates: the population-weighted mean of its predecessors' (official links from
+        # the previous versions), else drawn from its code.
+        inherited = {}
+        for old_id, new_id, share in session.execute(
+                select(CrosswalkLink.from_commune_id, CrosswalkLink.to_commune_id, CrosswalkLink.share)
+                .join(Commune, Commune.id == CrosswalkLink.to_commune_id)
+                .where(Commune.version_id == version.id, CrosswalkLink.hops == 1)).all():
+            if old_id in rates:
+                hi, si, weight = rates[old_id]
+                acc = inherited.setdefault(new_id, [0.0, 0.0, 0.0])
+                acc[0] += hi * weight * share
+                acc[1] += si * weight * share
+                acc[2] += weight * share
+        units = []
+        for cid, code, pop, labour in rows:
+            if cid in inherited and inherited[cid][2]:
+                hi_sum, si_sum, weight = inherited[cid]
+                hi_rate, si_rate = hi_sum / weight, si_sum / weight
+            else:
+                hi_rate = random.Random(f"{seed}-{code}").uniform(0.80, 0.95)
+                si_rate = random.Random(f"{seed}-si-{code}").uniform(0.12, 0.40)
+            rates[cid] = (hi_rate, si_rate, pop)
+            units.append((cid, code, pop, labour, hi_rate, si_rate))
+        by_version[version.id] = units
     batch = []
     for period in periods:
         version = hierarchy.version_for(session=session, day=period)
