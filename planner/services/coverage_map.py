@@ -53,8 +53,9 @@ class LRUCache:
         return len(self._data)
 
 
-# Prepared geometry per (database, version, boundary stamp, bands): a few versions at most.
-GEOMETRY_CACHE = LRUCache(4)
+# Prepared geometry per (database, version, boundary stamp, bands): the four versions of
+# 2019-2025 side by side (a period draws the version in force then), with room for the next.
+GEOMETRY_CACHE = LRUCache(6)
 # A layer's values (and exports) per (data stamp, parameters, locale, scope).
 RENDERED_CACHE = LRUCache(256)
 

@@ -135,6 +135,15 @@ def test_table_names_the_middle_level_of_each_period(reforms_app, browser):
         assert page.input_value("#atlas-level") == "commune"
         assert "BHXH cơ sở Kỳ Sơn" in page.inner_text("#atlas-title")
         assert page.locator("#atlas-table tbody tr").count() == 12
+        assert "district=417" in page.url and not page.is_hidden("#atlas-province")
+        # The same code one version back: the district the office grew from.
+        rerender(page, lambda: page.select_option("#atlas-period", "2024-06"))
+        assert "Huyện Kỳ Sơn" in page.inner_text("#atlas-title")
+        assert page.input_value("#atlas-district") == "417"
+        assert page.locator("#atlas-table tbody tr").count() == 21
+        # And back up to the province.
+        rerender(page, lambda: page.click("#atlas-province"))
+        assert page.locator("#atlas-table tbody tr").count() == 460
         assert_clean(context, page)
     finally:
         context.close()
