@@ -201,3 +201,29 @@ def test_real_files_of_both_reforms_import_as_they_are(runner, session):
     assert result.exit_code == 1 and "1 problem; nothing written" in result.output
     assert "48 units of 'Nghệ An 2020–2024 (460 xã)' have no row: 16684, 16687" in result.output
     assert session.execute(select(func.count()).select_from(CrosswalkLink)).scalar() == before
+
+
+def test_a_month_kept_on_two_older_structures_counts_once(session, world, reformed):
+    """Figures of one month (or year) on units of two older structures: the newest structure's
+    count in today's commune, never both; the commune's own figures win over both."""
+    mid, new = reformed["T 2024-12"], reformed["T 2025-07"]
+    units = {(c.version_id, c.code): c.id for c in session.execute(select(Commune)).scalars()}
+    june = date(2024, 6, 1)
+    for code, hi in (("16663", 1000), ("16666", 3200)):
+        session.add(CoverageRecord(commune_id=world["communes"][code].id, period=june, hi_participants=hi))
+        session.add(Denominator(commune_id=world["communes"][code].id, year=2023, population=hi * 2,
+                                labour_force=hi))
+    session.add(CoverageRecord(commune_id=units[(mid.id, "16663")], period=june, hi_participants=4300))
+    session.add(Denominator(commune_id=units[(mid.id, "16663")], year=2023, population=8700, labour_force=4400))
+    session.commit()
+    c2025 = units[(new.id, "16681")]
+    hi = lambda: CoverageRecord.hi_participants  # noqa: E731
+    assert hierarchy.coverage_in_version(session=session, version=new, expression=hi, periods=[june])[
+        (c2025, june)] == 4300
+    population, year = hierarchy.denominators_in_version(session=session, version=new,
+                                                         column=Denominator.population, up_to_year=2023)
+    assert (population[c2025], year) == (8700, 2023)
+    session.add(CoverageRecord(commune_id=c2025, period=june, hi_participants=4444))
+    session.commit()
+    # Only 16681 has June figures among today's communes: its own 4,444, not 4,300 or 8,500 more.
+    assert hierarchy.province_series(session=session, version=new, expression=hi, periods=[june])[june] == 4444
