@@ -399,27 +399,25 @@ def _last_conferences(session, where, level, period):
         .group_by(key)).all())
 
 
-def _regions(session, where, level, period):
-    """{unit: "I"|"II"|"III"|"none"}: the Region class in force in the period (a district: the
-    class most of its communes are in)."""
-    in_force = (select(ClassificationMembership.commune_id, ClassificationMembership.category)
-                .join(ClassificationScheme, ClassificationScheme.id == ClassificationMembership.scheme_id)
-                .where(ClassificationScheme.code == REGION_SCHEME,
-                       ClassificationMembership.valid_from <= month_end(period),
-                       (ClassificationMembership.valid_to.is_(None))
-                       | (ClassificationMembership.valid_to >= period)).subquery())
-    key = _key(level)
-    rows = session.execute(select(key, in_force.c.category, func.count(Commune.id))
-                           .select_from(Commune).outerjoin(in_force, in_force.c.commune_id == Commune.id)
-                           .where(where).group_by(key, in_force.c.category)).all()
+def _regions(session, where, level, period, version):
+    """({unit: "I"|"II"|"III"|"none"}, {commune: {category: share}}): the Region class in force in
+    the period. A commune made by a reform from units of several classes takes the class of most
+    of its people (reforms.classification_shares keeps the parts); a district or office area the
+    class most of its communes are in."""
+    from planner.services.reforms import classification_shares
+
+    units = dict(session.execute(select(Commune.id, _key(level)).where(where)).all())
+    shares = classification_shares(session=session, version=version, scheme_code=REGION_SCHEME, on=period,
+                                   commune_ids=list(units))
     order = {k: i for i, (k, _l, _c) in enumerate(REGIONS)}
-    best = {}
-    for unit, category, count in rows:
-        category = category or "none"
-        rank = (count, -order.get(category, 99))
-        if unit not in best or rank > best[unit][0]:
-            best[unit] = (rank, category)
-    return {unit: category for unit, (_rank, category) in best.items()}
+    counts = {}
+    for commune_id, parts in shares.items():
+        category = max(parts, key=lambda c: (parts[c], -order.get(c, 99)))
+        unit = units[commune_id]
+        counts.setdefault(unit, {}).setdefault(category, 0)
+        counts[unit][category] += 1
+    best = {unit: max(tally, key=lambda c: (tally[c], -order.get(c, 99))) for unit, tally in counts.items()}
+    return best, shares
 
 
 def _carried(session, from_version, to_version):
@@ -505,7 +503,7 @@ def _layer_raw(session, layer, version, period, base, where, level):
                 out[u] = max(0, round(t - hi)) if hi is not None and t is not None else None
         return out, None
     if layer.key == "region":
-        return _regions(session, where, level, period), None
+        return _regions(session, where, level, period, version)[0], None
     if layer.key == "conferences":
         rows = dict(session.execute(
             select(key, func.count(Conference.id)).join(Commune, Commune.id == Conference.commune_id)
@@ -731,7 +729,9 @@ def commune_profile(*, session, user, code, period=None):
                             as_of=period, where=Commune.id == commune.id).get(commune.id, {})
     pace = compute_pace(points, target=target_people, month=period.month, growth=False,
                         setting=pace_setting(session=session))
-    region = _regions(session, Commune.id == commune.id, "commune", period).get(commune.id, "none")
+    regions, parts = _regions(session, Commune.id == commune.id, "commune", period, version)
+    region = regions.get(commune.id, "none")
+    region_parts = sorted(parts.get(commune.id, {}).items(), key=lambda kv: -kv[1])
     conferences = session.execute(
         select(Conference).where(Conference.commune_id == commune.id, Conference.status == "approved",
                                  Conference.held_on < month_add(period, 1))
@@ -755,7 +755,9 @@ def commune_profile(*, session, user, code, period=None):
                                                 Target.unit_id.in_((commune.id, commune.district_id)))).first(),
         "target_rate": target_people / population if target_people is not None and population else None,
         "gap": max(0, round(target_people - f["hi"])) if target_people is not None and f["hi"] is not None else None,
-        "pace": pace, "region": region, "region_label": format_value(LAYER_BY_KEY["region"], region),
+        "pace": pace, "region": region, "region_label": " · ".join(
+            f"{format_value(LAYER_BY_KEY['region'], c)} ({fmt_number(share * 100)}%)" for c, share in region_parts)
+        if len(region_parts) > 1 else format_value(LAYER_BY_KEY["region"], region),
         "conferences": conferences,
         "agents": [{"user": u, "profile": p} for u, p in agents],
         "is_current": version.is_current,
