@@ -14,10 +14,11 @@ def create_app(test_config=None):
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
-    from planner import config, db, i18n, assets, cli
+    from planner import config, db, i18n, assets, cli, params
     from planner.auth import security
 
     config.load_config(app, test_config)
+    params.init_app(app)  # <int:...> in every route: ASCII digits within the id range
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
     i18n.init_app(app)

@@ -17,7 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from planner.auth.security import csrf
 from planner.db import get_session
-from planner.models import Commune, Target, User, UserCommune
+from planner.params import ParamError, query_int
+from planner.models import Commune, Target, User, UserCommune, limits
 from planner.models.targets import TARGET_LEVELS, TARGET_STATUSES
 from planner.services import progress as progress_service
 from planner.services import registry, scope
@@ -162,14 +163,12 @@ def _visible_filter(user):
     return province
 
 
-def _int_arg(name, errors):
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
+def _int_arg(name, errors, rng):
+    """A query parameter in its declared range; a wrong one is an error naming it (400)."""
     try:
-        return int(raw)
-    except ValueError:
-        errors[name] = _("Phải là số nguyên.")
+        return query_int(name, rng)
+    except ParamError as exc:
+        errors[name] = exc.message
         return None
 
 
@@ -187,8 +186,8 @@ def _choice_arg(name, choices, errors):
 def list_targets():
     """Targets the user may view, filtered by year, metric, level, unit_id and status."""
     errors = {}
-    year = _int_arg("year", errors)
-    unit_id = _int_arg("unit_id", errors)
+    year = _int_arg("year", errors, limits.YEAR)
+    unit_id = _int_arg("unit_id", errors, limits.ID)
     metric = _choice_arg("metric", tuple(METRICS), errors)
     level = _choice_arg("level", TARGET_LEVELS, errors)
     status = _choice_arg("status", TARGET_STATUSES, errors)
@@ -249,11 +248,18 @@ def parse_update(data):
         errors["version"] = _("Thiếu phiên bản (version) của chỉ tiêu bạn đã đọc.")
     elif not _is_int(version):
         errors["version"] = _("Phiên bản phải là số nguyên.")
+    elif version not in limits.VERSION:
+        errors["version"] = str(limits.NumberError("version", _("phải từ %(lo)s đến %(hi)s.", lo=1,
+                                                                  hi=limits.show(limits.VERSION.hi))))
     value, people = data.get("value"), data.get("people")
     if value is not None and not _is_number(value):
         errors["value"] = _("Giá trị chỉ tiêu phải là một số.")
+    elif value is not None and value > limits.TOTAL.hi:  # below 0: the service says so
+        errors["value"] = _("Giá trị chỉ tiêu quá lớn, tối đa %(hi)s.", hi=limits.show(limits.TOTAL.hi))
     if people is not None and not _is_int(people):
         errors["people"] = _("Số người phải là số nguyên.")
+    elif people is not None and people > limits.TOTAL.hi:
+        errors["people"] = _("Số người quá lớn, tối đa %(hi)s.", hi=limits.show(limits.TOTAL.hi))
     if value is not None and people is not None:
         errors["value"] = _("Chỉ gửi một trong hai: giá trị (value) hoặc số người (people).")
     reason = data.get("reason") or ""
@@ -333,11 +339,9 @@ def progress_rows():
     errors = {}
     metric_code = _choice_arg("metric", tuple(METRICS), errors) or "hi_coverage"
     level = _choice_arg("level", PROGRESS_LEVELS, errors) or "commune"
-    year = _int_arg("period", errors)
+    year = _int_arg("period", errors, limits.YEAR)
     if year is None and "period" not in errors:
-        year = _int_arg("year", errors)
-    if year is not None and not 1990 <= year <= 2100:
-        errors["period"] = _("Năm không hợp lệ.")
+        year = _int_arg("year", errors, limits.YEAR)
     if errors:
         return _error(400, "invalid", fields=errors)
     db = get_session()

@@ -6,6 +6,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp, StopValidation, ValidationError
 
+from planner.models import limits
 from planner.services import imports
 
 COMMUNE_KIND_CHOICES = [SelectChoice("commune", _l("Xã")), SelectChoice("ward", _l("Phường")),
@@ -20,15 +21,16 @@ IMPORT_KIND_CHOICES = [
 
 
 class WholeNumberField(IntegerField):
-    """An integer field that accepts 1.234.567 and says what is wrong in Vietnamese."""
+    """An integer field that accepts 1.234.567 (ASCII digits only) and says what is wrong in
+    Vietnamese; its range is checked by _at_most / NumberRange (planner.models.limits)."""
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
         try:
-            self.data = imports.parse_count(valuelist[0], minimum=-(10 ** 12))
-        except imports.CellError:
+            self.data = limits.parse_whole(valuelist[0])
+        except limits.NumberError:
             self.data = None
             raise ValueError(_l("Hãy nhập một số nguyên (ví dụ 15000).")) from None
 
@@ -55,10 +57,19 @@ def _required():
     return DataRequired(_l("Ô này không được để trống."))
 
 
+def _at_most(rng):
+    """The declared range's upper end (the lower one has its own message)."""
+    def check(form, field):
+        if field.data is not None and field.data > rng.hi:
+            raise ValidationError(_l("Số quá lớn, tối đa %(hi)s.", hi=limits.show(rng.hi)))
+    return check
+
+
 def _count(label, description=None):
     return WholeNumberField(label, description=description, validators=[
         _required_number(),
         NumberRange(min=0, message=_l("Không được là số âm.")),
+        _at_most(limits.PEOPLE),
     ])
 
 
@@ -82,7 +93,8 @@ class CommuneForm(FlaskForm):
     lost_state_hi_people = WholeNumberField(
         _l("Số người mất thẻ BHYT do NSNN đóng"),
         description=_l("Người mất thẻ BHYT do ngân sách nhà nước đóng khi xã ra khỏi danh sách."),
-        validators=[_required_number(False), NumberRange(min=0, message=_l("Không được là số âm."))],
+        validators=[_required_number(False), NumberRange(min=0, message=_l("Không được là số âm.")),
+                    _at_most(limits.PEOPLE)],
     )
 
     def __init__(self, *args, taken_codes=(), **kwargs):

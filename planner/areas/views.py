@@ -11,6 +11,8 @@ from planner.areas import forms
 from planner.db import get_session
 from planner.i18n import fmt_date, fmt_month, fmt_number
 from planner.models import ClassificationScheme, Commune, CoverageRecord, Denominator, District, HierarchyVersion, User
+from planner.models import limits
+from planner.params import query_int_or_400
 from planner.services import imports, registry, scope
 
 bp = Blueprint("areas", __name__)
@@ -133,7 +135,7 @@ def communes():
     db = get_session()
     version = registry.current_version(session=db)
     filters = _filters()
-    page = request.args.get("page", 1, type=int) or 1
+    page = query_int_or_400("page", limits.PAGE, 1)
     data, district_choices = None, []
     if version is not None:
         data = registry.commune_rows(
@@ -166,7 +168,7 @@ def commune(code):
     db = get_session()
     current = _version()
     version = current
-    wanted = request.args.get("version", type=int)
+    wanted = query_int_or_400("version", limits.ID)
     if wanted is not None and wanted != current.id:
         version = db.get(HierarchyVersion, wanted)
         found = registry.find_commune(session=db, version=version, code=code) if version else None
@@ -181,7 +183,7 @@ def commune(code):
         found = _visible_commune(code)
     is_current = version.id == current.id
     history_pages = max(1, -(-registry.audit_history_count(session=db, commune=found) // HISTORY_PAGE))
-    history_page = min(max(1, request.args.get("history_page", 1, type=int)), history_pages)
+    history_page = min(query_int_or_400("history_page", limits.PAGE, 1), history_pages)
     on = registry.reference_date(version)
     this_year = date.today().year
     target_years = (this_year, this_year + 1)

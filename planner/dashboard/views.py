@@ -27,7 +27,7 @@ from planner.dashboard import export
 from planner.db import get_session
 from planner.fieldwork_reports.forms import format_labels
 from planner.i18n import fmt_month, fmt_number, fmt_percent
-from planner.models import District
+from planner.models import District, limits
 from planner.services import dashboard as service
 from planner.services import registry, scope
 
@@ -86,8 +86,9 @@ def _params(db, *, district=False):
     year = service.default_year(session=db)
     text = request.args.get("year", "").strip()
     if text:
-        if text.isdigit() and 2000 <= int(text) <= 2100:
-            year = int(text)
+        wanted = limits.maybe_int(text, limits.YEAR)  # ASCII digits: "²".isdigit() is True
+        if wanted is not None:
+            year = wanted
         else:
             errors.append(_("Năm “%(v)s” không hợp lệ: hãy chọn một năm từ 2000 đến 2100.", v=text[:20]))
     params = {"year": year, "years": sorted(set(years) | {year}), "errors": errors}

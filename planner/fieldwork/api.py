@@ -2,22 +2,26 @@
 lists with filters and pagination, in the same scope as the pages.
 
 Signed in by the session cookie (writes then need the CSRF token in X-CSRFToken) or by a bearer
-token (planner.auth.security sets g.api_token; no CSRF then). A batch is validated entry by entry
-and written in one flush, so one bad entry never spoils the others; should a concurrent request
-have saved one of the device ids meanwhile, each entry is saved in its own SAVEPOINT instead. The
-request commits once at the end.
+token (planner.auth.security sets g.api_token; no CSRF then). A batch never fails whole: every
+entry is answered accepted, duplicate, resubmitted or rejected with its reasons. The batch is
+validated entry by entry and written in one flush; should that flush fail (a concurrent request
+saved one of the device ids meanwhile, or the database refuses a value), each entry is saved in its
+own SAVEPOINT instead, and an entry the database refuses is rejected alone while the others are
+saved. The request commits once at the end; if the commit itself fails nothing is saved and the
+answer is 503 (try again later), never a 500 the phone would retry forever.
 """
 from datetime import date
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from planner.auth.security import csrf
 from planner.db import get_session
 from planner.fieldwork import entries
-from planner.models import User
+from planner.params import ParamError, query_int
+from planner.models import User, limits
 from planner.models.fieldwork import REVIEW_STATUSES
 from planner.services import fieldwork
 from planner.services.fieldwork import EntryInvalid
@@ -30,6 +34,9 @@ MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 OUTCOMES = {"created": "accepted", "duplicate": "duplicate", "resubmitted": "resubmitted"}
 SAVERS = {"conference": fieldwork.save_conference, "activity": fieldwork.save_activity}
+# What the database may raise on one entry: its own errors (SQLAlchemy wraps them) and a Python int
+# the SQLite driver cannot bind (not wrapped).
+DATABASE_ERRORS = (SQLAlchemyError, OverflowError)
 
 
 @bp.before_request
@@ -61,7 +68,7 @@ def _save_one(db, kind, item):
         return {"device_id": None, "status": "rejected",
                 "errors": {"entry": _("Mỗi bản ghi phải là một đối tượng JSON.")}}
     device_id = item.get("device_id")
-    device_id = str(device_id) if device_id is not None else None
+    device_id = str(device_id)[:64] if device_id is not None else None
     for attempt in (1, 2):
         savepoint = db.begin_nested()
         try:
@@ -75,6 +82,12 @@ def _save_one(db, kind, item):
                 continue
             return {"device_id": device_id, "status": "rejected",
                     "errors": {"device_id": _("Không lưu được bản ghi; hãy gửi lại.")}}
+        except DATABASE_ERRORS as exc:
+            savepoint.rollback()  # this entry only; the others of the batch are kept
+            current_app.logger.warning("%s %s refused by the database: %s", kind, device_id, exc)
+            return {"device_id": device_id, "status": "rejected",
+                    "errors": {"entry": _("Máy chủ không lưu được bản ghi này. Hãy kiểm tra lại các số liệu "
+                                          "rồi gửi lại, hoặc bỏ bản ghi.")}}
         savepoint.commit()
         return {"device_id": entry.device_id, "status": OUTCOMES[outcome], "id": entry.id}
 
@@ -99,14 +112,20 @@ def _post(kind):
         # The fast path: validate all, write every new entry in one flush (one INSERT batch and
         # one batch of audit rows instead of a savepoint and two INSERTs per entry).
         answers = fieldwork.save_batch(session=db, user=g.user, kind=kind, items=items)
-    except IntegrityError:
-        # A concurrent request saved one of these device ids first: go entry by entry.
+    except DATABASE_ERRORS:
+        # A concurrent request saved one of these device ids first, or the database refused an
+        # entry: go entry by entry, each in its own savepoint.
         db.rollback()
         _begin_real_transaction(db)
         results = [_save_one(db, kind, item) for item in items]
     else:
         results = [_answer(item, outcome, entry, errors) for item, (outcome, entry, errors) in zip(items, answers)]
-    db.commit()
+    try:
+        db.commit()
+    except DATABASE_ERRORS as exc:
+        db.rollback()
+        current_app.logger.warning("a batch of %s entries could not be committed: %s", kind, exc)
+        return _error(503, "unavailable", _("Máy chủ đang bận, chưa lưu được bản ghi nào; máy sẽ gửi lại sau."))
     return jsonify({"results": results})
 
 
@@ -141,22 +160,26 @@ def _date_arg(name, errors):
         return None
 
 
-def _int_arg(name, errors, default, low, high):
-    raw = request.args.get(name, "").strip()
-    if not raw:
+def _int_arg(name, errors, default, rng):
+    try:
+        return query_int(name, rng, default)
+    except ParamError as exc:
+        errors[name] = exc.message
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        errors[name] = _("Phải là số nguyên từ %(low)s đến %(high)s.", low=low, high=high)
-        return default
-    return int(raw)
 
 
 def _agent_arg(db, errors):
+    """?agent= an id or a username."""
     raw = request.args.get("agent", "").strip()
     if not raw:
         return None
-    column = User.id if raw.isdigit() else User.username
-    agent = db.execute(select(User).where(column == (int(raw) if raw.isdigit() else raw))).scalars().first()
+    agent_id = limits.maybe_int(raw, limits.ID) if raw.isascii() and raw.isdigit() else None
+    if agent_id is not None:
+        agent = db.get(User, agent_id)
+    elif len(raw) <= 60:
+        agent = db.execute(select(User).where(User.username == raw)).scalars().first()
+    else:
+        agent = None
     if agent is None:
         errors["agent"] = _("Không có người dùng này.")
         return None
@@ -170,8 +193,8 @@ def _list(kind):
     if status and status not in REVIEW_STATUSES:
         errors["status"] = _("Trạng thái không hợp lệ; chọn một trong: %(values)s.", values=", ".join(REVIEW_STATUSES))
     date_from, date_to = _date_arg("date_from", errors), _date_arg("date_to", errors)
-    limit = _int_arg("limit", errors, DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _int_arg("offset", errors, 0, 0, 10 ** 9)
+    limit = _int_arg("limit", errors, DEFAULT_LIMIT, limits.Range(1, MAX_LIMIT))
+    offset = _int_arg("offset", errors, 0, limits.OFFSET)
     agent_id = _agent_arg(db, errors)
     if errors:
         return _error(400, "invalid", _("Bộ lọc không hợp lệ."), fields=errors)

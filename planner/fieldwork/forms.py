@@ -2,7 +2,9 @@
 service's (planner.services.fieldwork), for the JS path and the plain HTML post alike."""
 from flask_babel import lazy_gettext as _l
 
-from planner.services.fieldwork import ACTIVITY_COUNTS, CONFERENCE_COUNTS
+from planner.services.fieldwork import (  # noqa: F401  (the templates read the *_NUMBERS here)
+    ACTIVITY_COUNTS, ACTIVITY_NUMBERS, CONFERENCE_COUNTS, CONFERENCE_NUMBERS,
+)
 
 FORMAT_LABELS = {
     "propaganda": _l("Hội nghị tuyên truyền"),
@@ -26,29 +28,6 @@ STATUS_LABELS = {
     "returned": _l("Bị trả lại"),
 }
 STATUS_BADGES = {"submitted": "bg-warning text-dark", "approved": "bg-success", "returned": "bg-danger"}
-
-# (name, label, money?) in the order the phone form shows them
-CONFERENCE_NUMBERS = [
-    ("attendees", _l("Số người dự"), False),
-    ("attendees_men", _l("Trong đó nam"), False),
-    ("attendees_women", _l("Trong đó nữ"), False),
-    ("attendees_ethnic_minority", _l("Người dân tộc thiểu số"), False),
-    ("reg_voluntary_si", _l("Đăng ký BHXH tự nguyện tại chỗ"), False),
-    ("reg_household_hi", _l("Đăng ký BHYT hộ gia đình tại chỗ"), False),
-    ("prospects", _l("Người có nhu cầu, cần tư vấn thêm"), False),
-    ("cost_vnd", _l("Kinh phí (đồng)"), True),
-]
-ACTIVITY_NUMBERS = [
-    ("household_visits", _l("Số hộ đến tư vấn"), False),
-    ("new_voluntary_si", _l("Người tham gia BHXH tự nguyện mới"), False),
-    ("new_household_hi", _l("Người tham gia BHYT hộ gia đình mới"), False),
-    ("renewed_household_hi", _l("Người gia hạn thẻ BHYT hộ gia đình"), False),
-    ("amount_collected_vnd", _l("Số tiền đã thu (đồng)"), True),
-    ("receipts_issued", _l("Số biên lai đã cấp"), False),
-    ("receipts_amount_vnd", _l("Tiền trên biên lai (đồng)"), True),
-]
-assert [n for n, *_ in CONFERENCE_NUMBERS] == list(CONFERENCE_COUNTS)
-assert [n for n, *_ in ACTIVITY_NUMBERS] == list(ACTIVITY_COUNTS)
 
 CONFERENCE_TEXTS = ("device_id", "commune_id", "hamlet", "held_on", "start_time", "format", "chair",
                     "speakers", "notes", "latitude", "longitude", "accuracy_m", "campaign_id")

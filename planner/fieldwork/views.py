@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from planner.db import get_session
 from planner.fieldwork import entries, forms
-from planner.models import Campaign, Commune, User
+from planner.models import Campaign, Commune, User, limits
 from planner.services import fieldwork, registry, scope
 from planner.services.fieldwork import EntryInvalid
 
@@ -160,8 +160,11 @@ def _entry_form(kind):
         flash(messages[outcome], "success" if outcome != "duplicate" else "info")
         return redirect(url_for("fieldwork.home"))
     edit = request.args.get("edit", "")
-    if edit.isdigit():
-        entry = _returned_entry(db, kind, int(edit))
+    if edit:
+        entry_id = limits.maybe_int(edit, limits.ID)
+        if entry_id is None:
+            abort(404)  # names no entry, like an id of nobody's
+        entry = _returned_entry(db, kind, entry_id)
         values = forms.entry_values(entry, kind)
         return _render_form(kind, db, values=values, errors={"_returned": entry.review_reason})
     return _render_form(kind, db, values=_defaults(db, kind), fresh=True)
@@ -268,9 +271,10 @@ def review_bulk():
     chosen = []
     for value in request.form.getlist("selected"):
         kind, _sep, raw = value.partition(":")
-        if kind not in entries.KINDS or not raw.isdigit():
+        entry_id = limits.maybe_int(raw, limits.ID)
+        if kind not in entries.KINDS or entry_id is None:
             continue
-        entry = db.get(entries.KINDS[kind], int(raw))
+        entry = db.get(entries.KINDS[kind], entry_id)
         if entry is None or entry.status != "submitted":
             continue
         if not fieldwork.can_review(g.user, session=db, entry=entry):

@@ -11,10 +11,11 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
+from planner.models import limits
 from planner.models.fieldwork import AUDIENCE_GROUPS, CONFERENCE_FORMATS, ORGANISATION_TYPES
 
 MAX_WINDOW_DAYS = 365
-MAX_AMOUNT_VND = 10 ** 12
+MAX_AMOUNT_VND = limits.HANDOVER.hi
 
 
 # --- labels ---------------------------------------------------------------------------------
@@ -106,9 +107,13 @@ class WholeField(StringField):
         plain = text.replace(".", "").replace(" ", "").replace("\u00a0", "")
         if plain.endswith("đ"):
             plain = plain[:-1]
-        if not plain.lstrip("-").isdigit() or len(plain) > 16:
+        try:  # ASCII digits only: "²" passes str.isdigit() but is no figure
+            number = limits.parse_whole(plain)
+        except limits.NumberError:
+            raise ValueError(self.message) from None
+        if len(plain.lstrip("-")) > 16:
             raise ValueError(self.message)
-        self.data = int(plain)
+        self.data = number
 
     def _value(self):
         if self.data is not None and not isinstance(self.data, str):
@@ -275,7 +280,7 @@ class HandoverForm(FlaskForm):
         if field.data is not None and field.data <= 0:
             raise ValidationError(_l("Số tiền phải lớn hơn 0."))
         if field.data is not None and field.data > MAX_AMOUNT_VND:
-            raise ValidationError(_l("Số tiền quá lớn."))
+            raise ValidationError(_l("Số tiền quá lớn, tối đa %(hi)s đồng.", hi=limits.show(MAX_AMOUNT_VND)))
 
     def validate_handed_on(self, field):
         if field.data is not None and field.data > date.today():

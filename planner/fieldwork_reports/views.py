@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from planner.db import get_session
 from planner.fieldwork_reports import export, forms
 from planner.models import (
-    AgentProfile, Campaign, CashHandover, Commune, Conference, District, User, UserCommune,
+    AgentProfile, Campaign, CashHandover, Commune, Conference, District, User, UserCommune, limits,
 )
 from planner.services import fieldwork_reports as reports
 from planner.services import registry, scope
@@ -365,7 +365,7 @@ def record_handover():
 def close_difference():
     scope.require(_can_record_cash())
     form = forms.CloseDifferenceForm()
-    agent_id = int(form.agent_id.data) if (form.agent_id.data or "").isdigit() else None
+    agent_id = limits.maybe_int(form.agent_id.data or "", limits.ID)
     start, end = forms.parse_day(form.period_from.data), forms.parse_day(form.period_to.data)
     if agent_id is None or start is None or end is None or start > end:
         abort(400)

@@ -2,11 +2,14 @@
 
 Entries made on a phone carry a device-made id (`device_id`), unique, so sending one twice never
 makes two records. Only approved entries count in totals, targets and maps.
+
+Money (đồng) and stored sums are 64-bit columns; the range of every count and amount is declared
+in planner.models.limits.
 """
 from datetime import date, datetime, time
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from planner.models.areas import utcnow
@@ -67,7 +70,7 @@ class Conference(_Reviewed, table=True):
     reg_voluntary_si: int = 0
     reg_household_hi: int = 0
     prospects: int = 0
-    cost_vnd: int = 0
+    cost_vnd: int = Field(default=0, sa_type=BigInteger)
     notes: str = Field(default="", max_length=2000)
     latitude: Optional[float] = None
     longitude: Optional[float] = None
@@ -102,9 +105,9 @@ class Activity(_Reviewed, table=True):
     new_voluntary_si: int = 0
     new_household_hi: int = 0
     renewed_household_hi: int = 0
-    amount_collected_vnd: int = 0
+    amount_collected_vnd: int = Field(default=0, sa_type=BigInteger)
     receipts_issued: int = 0
-    receipts_amount_vnd: int = 0
+    receipts_amount_vnd: int = Field(default=0, sa_type=BigInteger)
     notes: str = Field(default="", max_length=2000)
 
 
@@ -115,7 +118,7 @@ class EnrolmentDay(SQLModel, table=True):
     __tablename__ = "enrolment_day"
     commune_id: int = Field(foreign_key="commune.id", ondelete="CASCADE", primary_key=True)
     day: date = Field(primary_key=True, index=True)
-    new_participants: int = 0
+    new_participants: int = Field(default=0, sa_type=BigInteger)
 
 
 class CashHandover(SQLModel, table=True):
@@ -125,7 +128,7 @@ class CashHandover(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     agent_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE", index=True)
     handed_on: date
-    amount_vnd: int
+    amount_vnd: int = Field(sa_type=BigInteger)
     received_by: str = Field(default="", max_length=60)
     note: str = Field(default="", max_length=500)
 
@@ -138,9 +141,9 @@ class Reconciliation(SQLModel, table=True):
     agent_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE", index=True)
     period_start: date
     period_end: date
-    collected_vnd: int = 0
-    receipts_vnd: int = 0
-    handed_vnd: int = 0
+    collected_vnd: int = Field(default=0, sa_type=BigInteger)
+    receipts_vnd: int = Field(default=0, sa_type=BigInteger)
+    handed_vnd: int = Field(default=0, sa_type=BigInteger)
     status: str = Field(default="open", max_length=10)  # open, closed
     note: str = Field(default="", max_length=500)
     closed_by: str = Field(default="", max_length=60)

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Column, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from planner.models.areas import utcnow
@@ -33,8 +33,9 @@ class Target(SQLModel, table=True):
     unit_id: int = Field(index=True)
     year: int = Field(index=True)
     value: float
-    people: Optional[int] = None
-    denominator: Optional[int] = None  # the population/labour force the rate was converted with
+    # 64-bit: people of a whole province, or đồng for the collection metric (limits.TOTAL)
+    people: Optional[int] = Field(default=None, sa_type=BigInteger)
+    denominator: Optional[int] = Field(default=None, sa_type=BigInteger)  # the population/labour force the rate was converted with
     status: str = Field(default="draft", max_length=10)
     parent_id: Optional[int] = Field(default=None, foreign_key="target.id", ondelete="SET NULL", index=True)
     allocation_rule: str = Field(default="", max_length=20)
@@ -66,7 +67,7 @@ class TargetRevision(SQLModel, table=True):
     target_id: int = Field(foreign_key="target.id", ondelete="CASCADE", index=True)
     revision: int
     value: float
-    people: Optional[int] = None
+    people: Optional[int] = Field(default=None, sa_type=BigInteger)
     status: str = Field(max_length=10)
     reason: str = Field(default="", max_length=500)
     changed_by: str = Field(default="", max_length=60)

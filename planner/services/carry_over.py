@@ -13,7 +13,7 @@ from collections import OrderedDict
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from planner.models import Commune, CrosswalkLink, District, HierarchyVersion, ScopeCarryOver, User, UserCommune
+from planner.models import Commune, CrosswalkLink, District, HierarchyVersion, ScopeCarryOver, User, UserCommune, limits
 from planner.models.areas import utcnow
 from planner.services.registry import current_version
 
@@ -128,9 +128,8 @@ def _decide(session, ids, admin, status):
         raise CarryOverError(_("Chỉ quản trị hệ thống được duyệt đề xuất chuyển địa bàn."))
     wanted = []
     for raw in ids or ():
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
+        value = limits.maybe_int(raw, limits.ID)  # ASCII digits within the id range
+        if value is None:
             continue
         if value not in wanted:
             wanted.append(value)

@@ -3,18 +3,39 @@ device-made id), review them, and keep the audit trail (automatic on every flush
 from datetime import date, datetime, time
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from planner.models import Activity, Campaign, Commune, Conference, User, UserCommune
+from planner.models import Activity, Campaign, Commune, Conference, User, UserCommune, limits
 from planner.models.areas import utcnow
 from planner.models.fieldwork import AUDIENCE_GROUPS, CONFERENCE_FORMATS
 from planner.services import scope
 
-CONFERENCE_COUNTS = ("attendees", "attendees_men", "attendees_women", "attendees_ethnic_minority",
-                     "reg_voluntary_si", "reg_household_hi", "prospects", "cost_vnd")
-ACTIVITY_COUNTS = ("household_visits", "new_voluntary_si", "new_household_hi", "renewed_household_hi",
-                   "amount_collected_vnd", "receipts_issued", "receipts_amount_vnd")
-MAX_COUNT = 10 ** 12
+# (name, label, money?) in the order the phone form shows them; a count's range is
+# limits.ENTRY_COUNT, an amount's limits.MONEY.
+CONFERENCE_NUMBERS = [
+    ("attendees", _l("Số người dự"), False),
+    ("attendees_men", _l("Trong đó nam"), False),
+    ("attendees_women", _l("Trong đó nữ"), False),
+    ("attendees_ethnic_minority", _l("Người dân tộc thiểu số"), False),
+    ("reg_voluntary_si", _l("Đăng ký BHXH tự nguyện tại chỗ"), False),
+    ("reg_household_hi", _l("Đăng ký BHYT hộ gia đình tại chỗ"), False),
+    ("prospects", _l("Người có nhu cầu, cần tư vấn thêm"), False),
+    ("cost_vnd", _l("Kinh phí (đồng)"), True),
+]
+ACTIVITY_NUMBERS = [
+    ("household_visits", _l("Số hộ đến tư vấn"), False),
+    ("new_voluntary_si", _l("Người tham gia BHXH tự nguyện mới"), False),
+    ("new_household_hi", _l("Người tham gia BHYT hộ gia đình mới"), False),
+    ("renewed_household_hi", _l("Người gia hạn thẻ BHYT hộ gia đình"), False),
+    ("amount_collected_vnd", _l("Số tiền đã thu (đồng)"), True),
+    ("receipts_issued", _l("Số biên lai đã cấp"), False),
+    ("receipts_amount_vnd", _l("Tiền trên biên lai (đồng)"), True),
+]
+CONFERENCE_COUNTS = tuple(name for name, _label, _money in CONFERENCE_NUMBERS)
+ACTIVITY_COUNTS = tuple(name for name, _label, _money in ACTIVITY_NUMBERS)
+NUMBER_FIELDS = {name: (label, limits.MONEY if money else limits.ENTRY_COUNT)
+                 for name, label, money in CONFERENCE_NUMBERS + ACTIVITY_NUMBERS}
 
 
 class EntryInvalid(ValueError):
@@ -28,28 +49,21 @@ class EntryInvalid(ValueError):
 # --- parsing -------------------------------------------------------------------------------
 
 def _int(data, key, errors):
+    """A count or an amount in its declared range (limits), the message naming the field."""
     raw = data.get(key)
-    if raw is None or raw == "":
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return 0
-    if isinstance(raw, bool):
-        errors[key] = _("Phải là số nguyên.")
+    label, rng = NUMBER_FIELDS[key]
+    try:
+        return limits.bounded_int(raw, label, rng)
+    except limits.NumberError as exc:
+        errors[key] = str(exc)
         return 0
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    if isinstance(raw, str):
-        text = raw.strip().replace(".", "").replace(",", "").replace(" ", "")
-        if not text.lstrip("-").isdigit():
-            errors[key] = _("Phải là số nguyên.")
-            return 0
-        raw = int(text)
-    if not isinstance(raw, int):
-        errors[key] = _("Phải là số nguyên.")
-        return 0
-    if raw < 0:
-        errors[key] = _("Không được âm.")
-    elif raw > MAX_COUNT:
-        errors[key] = _("Số quá lớn.")
-    return raw
+
+
+def _id(raw):
+    """An id sent as a number or digits, within the id range; None for anything else."""
+    return limits.maybe_int(raw, limits.ID)
 
 
 def _date(data, key, errors, *, today):
@@ -108,7 +122,7 @@ def _text(data, key, limit):
 
 def _device_id(data, errors):
     value = str(data.get("device_id") or "").strip()
-    if not (8 <= len(value) <= 64) or not all(ch.isalnum() or ch in "-_" for ch in value):
+    if not (8 <= len(value) <= 64) or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in value):
         errors["device_id"] = _("Thiếu mã bản ghi của thiết bị (8–64 ký tự chữ, số, - hoặc _).")
     return value
 
@@ -118,10 +132,8 @@ def _commune(session, user, data, errors):
     code = str(data.get("commune_code") or "").strip()
     commune = None
     if raw not in (None, ""):
-        try:
-            commune = session.get(Commune, int(raw))
-        except (TypeError, ValueError):
-            commune = None
+        commune_id = _id(raw)
+        commune = session.get(Commune, commune_id) if commune_id is not None else None
     elif code:
         from planner.services.registry import current_version
         version = current_version(session=session)
@@ -170,7 +182,8 @@ def parse_conference(*, session, user, data, today=None):
     campaign_id = data.get("campaign_id")
     values["campaign_id"] = None
     if campaign_id not in (None, ""):
-        campaign = session.get(Campaign, int(campaign_id)) if str(campaign_id).isdigit() else None
+        campaign_id = _id(campaign_id)
+        campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
         if campaign is None:
             errors["campaign_id"] = _("Không có chiến dịch này.")
         else:
@@ -242,7 +255,8 @@ def parse_activity(*, session, user, data, today=None):
     if user.role == "agent":
         values["agent_id"] = user.id
     else:
-        agent = session.get(User, int(agent_id)) if str(agent_id or "").isdigit() else None
+        agent_id = _id(agent_id)
+        agent = session.get(User, agent_id) if agent_id is not None else None
         if agent is None or agent.role != "agent":
             errors["agent_id"] = _("Hãy chọn nhân viên thu.")
         elif commune is not None and session.get(UserCommune, (agent.id, commune.id)) is None:

@@ -13,7 +13,7 @@ from geo.io import BoundaryFileError, read_vector
 from geo.matching import detect_fields, normalise_code
 from geo.names import split_kind
 from planner.models import (
-    Commune, CommuneBoundary, CoverageRecord, CrosswalkLink, Denominator, District, HierarchyVersion, Province,
+    Commune, CommuneBoundary, CoverageRecord, CrosswalkLink, Denominator, District, HierarchyVersion, Province, limits,
 )
 from planner.models.areas import MIDDLE_LEVELS, OFFICE_KIND
 
@@ -161,6 +161,14 @@ def import_version(*, session, path, name, valid_from, valid_to=None, province_c
             continue
         seen[code] = index
         units.append((index, code, str(row[fields["name"]]).strip(), dcode, str(row[fields["district_name"]]).strip()))
+        if pop_col:
+            value = row[pop_col]
+            value = value.item() if hasattr(value, "item") else value  # numpy scalars
+            if value is not None and value == value:
+                try:
+                    limits.bounded_int(value, pop_col, limits.PEOPLE)
+                except limits.NumberError as exc:
+                    errors.append(f"row {index + 1}: {exc}")
     if errors:
         raise HierarchyError("; ".join(errors[:20]))
     try:

@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from planner.models import (
-    ClassificationMembership, ClassificationScheme, Commune, CoverageRecord, Denominator, District,
+    ClassificationMembership, ClassificationScheme, Commune, CoverageRecord, Denominator, District, limits,
 )
 from planner.services import scope
 from planner.services.registry import current_version
 
 KINDS = ("communes", "classifications", "denominators", "coverage")
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = limits.YEAR.lo, limits.YEAR.hi
 REGION_SCHEME = "region_861"
 
 
@@ -289,30 +289,25 @@ def parse_code(value, digits):
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         value = str(value).zfill(digits)
     text = _text(value)
-    if not re.fullmatch(r"\d+", text) or len(text) != digits:
+    if not re.fullmatch(r"[0-9]+", text) or len(text) != digits:
         raise CellError(_("Mã “%(code)s” không hợp lệ: phải gồm %(digits)d chữ số.", code=text, digits=digits))
     return text
 
 
-def parse_count(value, *, minimum=0):
-    """A whole number >= minimum; accepts 1.234.567 / 1,234,567 thousands separators."""
-    if isinstance(value, bool):
-        raise CellError(_("“%(value)s” không phải là số nguyên.", value=value))
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        if not value.is_integer():
-            raise CellError(_("“%(value)s” không phải là số nguyên.", value=_text(value)))
-        number = int(value)
-    else:
-        text = _text(value).replace(" ", "").replace("\u00a0", "")
-        if re.fullmatch(r"-?\d{1,3}([.,]\d{3})+", text):
-            text = text.replace(".", "").replace(",", "")
-        if not re.fullmatch(r"-?\d+", text):
-            raise CellError(_("“%(value)s” không phải là số nguyên.", value=_text(value)))
-        number = int(text)
-    if number < minimum:
-        raise CellError(_("Giá trị %(value)s không được nhỏ hơn %(min)d.", value=number, min=minimum))
+def parse_count(value, *, rng=limits.PEOPLE):
+    """A whole number in rng (a count of people unless said otherwise: planner.models.limits);
+    accepts 1.234.567 / 1,234,567 thousands separators; ASCII digits only."""
+    if isinstance(value, str):
+        value = value.replace(" ", "").replace("\u00a0", "")
+    try:
+        number = limits.parse_whole(value)
+    except limits.NumberError:
+        raise CellError(_("“%(value)s” không phải là số nguyên.", value=_text(value)[:40])) from None
+    if number < rng.lo:
+        raise CellError(_("Giá trị %(value)s không được nhỏ hơn %(min)d.", value=number, min=rng.lo))
+    if number > rng.hi:
+        raise CellError(_("Giá trị %(value)s quá lớn: tối đa %(max)s.", value=limits.show(number)[:40],
+                          max=limits.show(rng.hi)))
     return number
 
 
@@ -337,11 +332,11 @@ def parse_month(value):
         day = value.date() if isinstance(value, datetime) else value
         return day.replace(day=1)
     text = _text(value)
-    match = re.fullmatch(r"(\d{1,2})[/.-](\d{4})", text) or None
+    match = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{4})", text) or None
     if match:
         month, year = int(match.group(1)), int(match.group(2))
     else:
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", text)
         if match:
             year, month = int(match.group(1)), int(match.group(2))
         else:
@@ -508,7 +503,7 @@ def _check_classifications(row, ctx):
 
 def _check_denominators(row, ctx):
     commune = row.commune(ctx)
-    year = row.get("nam", parse_count)
+    year = row.get("nam", parse_count, rng=limits.Range(0, limits.INT64_MAX))
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         row.error("nam", _("Năm %(year)d nằm ngoài khoảng %(min)d–%(max)d.", year=year, min=MIN_YEAR, max=MAX_YEAR))
     population = row.get("dan_so", parse_count)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from planner.i18n import fmt_date, fmt_month, fmt_number
 from planner.models import (
     Activity, ClassificationMembership, ClassificationScheme, Commune, Conference, CoverageRecord, CrosswalkLink,
-    Denominator, District, Province, Target,
+    Denominator, District, Province, Target, limits,
 )
 from planner.services import hierarchy, map_geometry, registry
 from planner.services.coverage_map import (
@@ -126,7 +126,7 @@ def colors(ramp, k):
 
 # --- parameters -----------------------------------------------------------------------------
 
-PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+PERIOD_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits only
 
 
 def parse_period(text):
@@ -159,11 +159,8 @@ def check_level(level):
 
 
 def check_classes(classes):
-    try:
-        value = int(classes)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or not MIN_CLASSES <= value <= MAX_CLASSES:
+    value = limits.maybe_int(classes, limits.Range(MIN_CLASSES, MAX_CLASSES))
+    if value is None:
         raise MapRequestError(_("Số lớp phải từ %(low)s đến %(high)s.", low=MIN_CLASSES, high=MAX_CLASSES))
     return value
 

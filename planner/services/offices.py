@@ -258,7 +258,7 @@ def _commune_target_sums(session, office_ids, keys):
         .where(Target.level == "commune", Commune.district_id.in_(list(office_ids)),
                Target.metric.in_(metrics), Target.year.in_(years))
         .group_by(Commune.district_id, Target.metric, Target.year)).all()
-    return {(oid, m, y): total for oid, m, y, total in rows}
+    return {(oid, m, y): int(total) if total is not None else None for oid, m, y, total in rows}  # Decimal on PostgreSQL
 
 
 def _office_targets(session, office_ids, keys=None):

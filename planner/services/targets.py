@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from planner.models import (
-    Commune, Denominator, District, Province, Target, TargetMilestone, TargetRevision, User, UserCommune,
+    Commune, Denominator, District, Province, Target, TargetMilestone, TargetRevision, User, UserCommune, limits,
 )
 from planner.models.areas import utcnow
 from planner.services import allocation, scope
@@ -180,6 +180,10 @@ def _check_value(metric, value):
         raise TargetError(_("Chỉ tiêu không được âm."))
     if metric.is_rate and value > 100:
         raise TargetError(_("Tỷ lệ không được vượt quá 100%."))
+    if metric.kind == "people" and value > limits.PEOPLE.hi:
+        raise TargetError(_("Chỉ tiêu quá lớn: tối đa %(hi)s người.", hi=limits.show(limits.PEOPLE.hi)))
+    if metric.kind == "vnd" and value > limits.TOTAL.hi:
+        raise TargetError(_("Chỉ tiêu quá lớn: tối đa %(hi)s đồng.", hi=limits.show(limits.TOTAL.hi)))
 
 
 def _record_revision(session, target, reason, username):
@@ -390,4 +394,4 @@ def sum_of_children(*, session, target):
     """(sum of the children's head counts, number of children) for the mismatch check."""
     total, count = session.execute(select(func.sum(Target.people), func.count(Target.id))
                                    .where(Target.parent_id == target.id)).one()
-    return (total or 0), count
+    return int(total or 0), count  # PostgreSQL sums a BIGINT column as numeric (Decimal)

@@ -12,7 +12,9 @@ from wtforms.widgets import TextInput
 UNIT_CHOICES = [SelectChoice("percent", _l("Tỷ lệ (%)")), SelectChoice("people", _l("Số người"))]
 QUARTERS = (("q1", 3), ("q2", 6), ("q3", 9), ("q4", 12))
 
-_THOUSANDS = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
+_THOUSANDS = re.compile(r"^[0-9]{1,3}([., ][0-9]{3})+$")
+_LONGEST = 40  # characters of a number anyone types; longer text is not a number (and int() of
+               # thousands of digits is slow, then refused by Python)
 
 
 class NumberError(ValueError):
@@ -20,31 +22,36 @@ class NumberError(ValueError):
 
 
 def parse_decimal(text):
-    """'95', '95,5', '95.5', '1.234,5' -> float (None for blank)."""
+    """'95', '95,5', '95.5', '1.234,5' -> float (None for blank); ASCII digits only."""
     text = (text or "").strip().replace("\u00a0", "").replace(" ", "")
     if not text:
         return None
+    if len(text) > _LONGEST:
+        raise NumberError(_l("Hãy nhập một số (ví dụ 95 hoặc 95,5)."))
     if "," in text and "." in text:
         text = text.replace(".", "").replace(",", ".")
     elif "," in text:
         text = text.replace(",", ".")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
         raise NumberError(_l("Hãy nhập một số (ví dụ 95 hoặc 95,5)."))
     return float(text)
 
 
 def parse_whole(text):
-    """'3163500', '3.163.500', '3,163,500' -> int (None for blank); fractions are refused."""
-    text = (text or "").strip().replace("\u00a0", "")
+    """'3163500', '3.163.500', '3,163,500' -> int (None for blank); fractions are refused; ASCII
+    digits only ("²" and "①" pass str.isdigit(), "٣" passes int(): none is a figure)."""
+    text = (text or "").strip().replace("\u00a0", " ")
     if not text:
         return None
+    if len(text) > _LONGEST:
+        raise NumberError(_l("Hãy nhập một số (ví dụ 95 hoặc 3.163.500)."))
     sign = -1 if text.startswith("-") else 1
     body = text.lstrip("-").strip()
     if _THOUSANDS.fullmatch(body):
-        body = re.sub(r"[.,\s]", "", body)
-    if re.fullmatch(r"\d+", body):
+        body = re.sub(r"[., ]", "", body)
+    if re.fullmatch(r"[0-9]+", body):
         return sign * int(body)
-    if re.fullmatch(r"\d+([.,]\d+)?", body):
+    if re.fullmatch(r"[0-9]+([.,][0-9]+)?", body):
         raise NumberError(_l("Hãy nhập một số nguyên (ví dụ 3163500)."))
     raise NumberError(_l("Hãy nhập một số (ví dụ 95 hoặc 3.163.500)."))
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from planner.db import get_session
 from planner.i18n import fmt_number
-from planner.models import District, Province, Target, User
+from planner.models import District, Province, Target, User, limits
+from planner.params import query_int_or_400
 from planner.services import progress as progress_service
 from planner.services import registry, scope
 from planner.services import targets as target_service
@@ -125,10 +126,9 @@ def _default_year(version):
 
 
 def _year(version):
-    year = request.args.get("year", type=int)
-    if year is None or not 2000 <= year <= 2100:
-        year = _default_year(version)
-    return year
+    """?year= (2000-2100; anything else that is not a year is a 400 naming it), else the latest."""
+    year = query_int_or_400("year", limits.YEAR)
+    return year if year is not None else _default_year(version)
 
 
 def _year_choices(version, year):
@@ -338,9 +338,9 @@ def edit(level, unit_id, metric):
     if form.validate_on_submit():
         posted = form.version.data
         if target is None:
-            expected = None if not posted else int(posted) if posted.isdigit() else 0
+            expected = None if not posted else limits.maybe_int(posted, limits.VERSION) or 0
         else:
-            expected = int(posted) if posted and posted.isdigit() else 0
+            expected = limits.maybe_int(posted, limits.VERSION) or 0
         try:
             if target is None and expected is not None:
                 # The form was drawn for an existing target that has since gone: never guess.
@@ -406,7 +406,7 @@ def set_status(target_id):
     version = request.form.get("version", "")
     try:
         target_service.change_status(session=db, user=g.user, target=target, status=status,
-                                     expected_version=int(version) if version.isdigit() else None,
+                                     expected_version=limits.maybe_int(version, limits.VERSION),
                                      reason=request.form.get("reason", ""))
     except target_service.TargetConflict as exc:
         db.rollback()
@@ -584,7 +584,7 @@ def _district_filter(version):
     """The district a leader filtered on (None: all); others are limited by their scope anyway."""
     if not scope.is_province_wide(g.user):
         return None
-    district_id = request.args.get("district", type=int)
+    district_id = query_int_or_400("district", limits.ID)
     if district_id is None:
         return None
     found = get_session().get(District, district_id)
@@ -624,7 +624,7 @@ def progress_page():
         args["district"] = district_id
     total = len(result["rows"])
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    page = min(query_int_or_400("page", limits.PAGE, 1), pages)
     return render_template(
         "targets/progress.html", version=version, result=result, year=year, metric=result["metric"],
         rows=result["rows"][(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page=page, pages=pages,
@@ -688,7 +688,7 @@ def ranking():
     rows = result["rows"]
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    page = min(query_int_or_400("page", limits.PAGE, 1), pages)
     args = {k: v for k, v in filters.items() if v}
     province = _province(version)
     province_target = (target_service.find_target(session=db, metric=filters["metric"], level="province",

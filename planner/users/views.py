@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from planner.auth.security import hash_password, verify_password
 from planner.db import get_session
-from planner.models import Commune, District, User
+from planner.models import Commune, District, User, limits
 from planner.services import hierarchy, registry, users as user_service
 from planner.users.forms import PasswordForm, UserForm
 
@@ -31,7 +31,8 @@ def _check_scope(form, db):
     version = registry.current_version(session=db)
     if form.role.data == "district_head":
         raw = form.district.data or ""
-        district = db.get(District, int(raw)) if raw.isdigit() else None
+        district_id = limits.maybe_int(raw, limits.ID)
+        district = db.get(District, district_id) if district_id is not None else None
         if district is None or version is None or district.version_id != version.id:
             # A head always has an area of the structure in force: a district, or from July 2025
             # a grassroots office area (BHXH cơ sở).

@@ -64,7 +64,7 @@ def test_bad_filters_are_400_with_field_errors(client, plan, login):
     assert resp.status_code == 400
     fields = resp.get_json()["fields"]
     assert set(fields) == {"year", "metric", "level", "status", "unit_id"}
-    assert fields["year"] == "Phải là số nguyên."
+    assert fields["year"] == "Tham số “year” không hợp lệ: phải là số nguyên (chỉ gồm các chữ số 0–9)."
 
 
 @pytest.mark.parametrize("username, visible", [
