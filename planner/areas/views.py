@@ -12,7 +12,7 @@ from planner.db import get_session
 from planner.i18n import fmt_date, fmt_month, fmt_number
 from planner.models import ClassificationScheme, Commune, CoverageRecord, Denominator, District, HierarchyVersion, User
 from planner.models import limits
-from planner.params import query_int_or_400
+from planner.params import page_arg, query_int_or_400
 from planner.services import imports, registry, scope
 
 bp = Blueprint("areas", __name__)
@@ -135,7 +135,7 @@ def communes():
     db = get_session()
     version = registry.current_version(session=db)
     filters = _filters()
-    page = query_int_or_400("page", limits.PAGE, 1)
+    page = page_arg()
     data, district_choices = None, []
     if version is not None:
         data = registry.commune_rows(
@@ -183,7 +183,7 @@ def commune(code):
         found = _visible_commune(code)
     is_current = version.id == current.id
     history_pages = max(1, -(-registry.audit_history_count(session=db, commune=found) // HISTORY_PAGE))
-    history_page = min(query_int_or_400("history_page", limits.PAGE, 1), history_pages)
+    history_page = min(page_arg("history_page"), history_pages)
     on = registry.reference_date(version)
     this_year = date.today().year
     target_years = (this_year, this_year + 1)

@@ -76,15 +76,12 @@ def _save_one(db, kind, item):
         except EntryInvalid as exc:
             savepoint.rollback()
             return {"device_id": device_id, "status": "rejected", "errors": dict(exc.errors)}
-        except IntegrityError:
-            savepoint.rollback()
-            if attempt == 1:  # another request saved the same device id a moment ago: look again
-                continue
-            return {"device_id": device_id, "status": "rejected",
-                    "errors": {"device_id": _("Không lưu được bản ghi; hãy gửi lại.")}}
         except DATABASE_ERRORS as exc:
             savepoint.rollback()  # this entry only; the others of the batch are kept
-            current_app.logger.warning("%s %s refused by the database: %s", kind, device_id, exc)
+            if attempt == 1 and isinstance(exc, IntegrityError):
+                continue  # another request saved the same device id a moment ago: look again
+            current_app.logger.warning("%s %s refused by the database: %s", kind, device_id,
+                                       (str(getattr(exc, "orig", exc)).splitlines() or [""])[0])
             return {"device_id": device_id, "status": "rejected",
                     "errors": {"entry": _("Máy chủ không lưu được bản ghi này. Hãy kiểm tra lại các số liệu "
                                           "rồi gửi lại, hoặc bỏ bản ghi.")}}
@@ -124,7 +121,8 @@ def _post(kind):
         db.commit()
     except DATABASE_ERRORS as exc:
         db.rollback()
-        current_app.logger.warning("a batch of %s entries could not be committed: %s", kind, exc)
+        current_app.logger.warning("a batch of %s entries could not be committed: %s", kind,
+                                   (str(getattr(exc, "orig", exc)).splitlines() or [""])[0])
         return _error(503, "unavailable", _("Máy chủ đang bận, chưa lưu được bản ghi nào; máy sẽ gửi lại sau."))
     return jsonify({"results": results})
 

@@ -30,7 +30,8 @@ REVIEWERS = ("district_head", "leader", "admin")
 
 @bp.context_processor
 def field_context():
-    return {"fw_messages": js_messages(), "today": date.today().isoformat()}
+    return {"fw_messages": js_messages(), "today": date.today().isoformat(),
+            "fw_limits": {"count": limits.ENTRY_COUNT.hi, "money": limits.MONEY.hi}}
 
 
 def _next_url():
@@ -107,6 +108,12 @@ def js_messages():
         "located": _("Vị trí: %(lat)s, %(lon)s (±%(acc)s m)", lat="{lat}", lon="{lon}", acc="{acc}"),
         "no_location": _("Không lấy được vị trí."),
         "fix": _("Sửa"),
+        "needs_fix": _("cần sửa"),
+        "discard": _("Bỏ bản ghi"),
+        "discard_confirm": _("Bỏ bản ghi “%(what)s”? Bản ghi sẽ bị xóa khỏi máy này và không được gửi.", what="{what}"),
+        "server_error": _("Máy chủ gặp lỗi khi lưu bản ghi này (mã %(code)s): hãy kiểm tra, sửa rồi lưu lại, "
+                          "hoặc bỏ bản ghi.", code="{code}"),
+        "too_large": _("Số quá lớn, tối đa %(max)s.", max="{max}"),
         "conference": _("Hội nghị"),
         "activity": _("Hoạt động thu"),
         "no_storage": _("Trình duyệt này không lưu được bản ghi trên máy; cần có mạng để gửi."),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from planner.db import get_session
 from planner.i18n import fmt_number
 from planner.models import District, Province, Target, User, limits
-from planner.params import query_int_or_400
+from planner.params import page_arg, query_int_or_400
 from planner.services import progress as progress_service
 from planner.services import registry, scope
 from planner.services import targets as target_service
@@ -624,7 +624,7 @@ def progress_page():
         args["district"] = district_id
     total = len(result["rows"])
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(query_int_or_400("page", limits.PAGE, 1), pages)
+    page = min(page_arg(), pages)
     return render_template(
         "targets/progress.html", version=version, result=result, year=year, metric=result["metric"],
         rows=result["rows"][(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page=page, pages=pages,
@@ -688,7 +688,7 @@ def ranking():
     rows = result["rows"]
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(query_int_or_400("page", limits.PAGE, 1), pages)
+    page = min(page_arg(), pages)
     args = {k: v for k, v in filters.items() if v}
     province = _province(version)
     province_target = (target_service.find_target(session=db, metric=filters["metric"], level="province",

@@ -46,7 +46,7 @@ def test_agent_logs_a_conference_and_a_resend_adds_nothing(session, world):
     ({"reg_voluntary_si": 40, "reg_household_hi": 30}, "reg_household_hi", "vượt quá số người dự"),
     ({"attendees_men": 40, "attendees_women": 30}, "attendees_women", "vượt quá số người dự"),
     ({"attendees_ethnic_minority": 61}, "attendees_ethnic_minority", "vượt quá số người dự"),
-    ({"cost_vnd": -5}, "cost_vnd", "Không được âm"),
+    ({"cost_vnd": -5}, "cost_vnd", "không được âm"),
     ({"attendees": "abc"}, "attendees", "số nguyên"),
     ({"attendees": 0, "attendees_men": 0, "attendees_women": 0, "reg_voluntary_si": 0, "reg_household_hi": 0},
      "attendees", "số người dự"),
@@ -74,7 +74,7 @@ def test_commune_outside_the_agents_scope_is_refused(session, world):
 
 
 @pytest.mark.parametrize("over,field,message", [
-    ({"amount_collected_vnd": -1}, "amount_collected_vnd", "Không được âm"),
+    ({"amount_collected_vnd": -1}, "amount_collected_vnd", "không được âm"),
     ({"receipts_issued": 0}, "receipts_issued", "biên lai"),
     ({"receipts_amount_vnd": 9_500_000}, "receipts_amount_vnd", "vượt quá"),
     ({"done_on": "2025-01-01"}, "done_on", "tương lai"),

@@ -117,23 +117,47 @@
     });
   }
 
+  function reasons(record) {
+    return Object.keys(record.errors || {}).map(function (k) { return record.errors[k]; }).join(" ");
+  }
+
+  /* A rejected entry is never sent again as it is: the agent fixes it (the form opens with the
+     server's reasons) or discards it. */
+  function discard(record) {
+    if (!window.confirm(fmt(M.discard_confirm, { what: (M[record.kind] || record.kind) + " · " + (record.summary || "") }))) {
+      return Promise.resolve(false);
+    }
+    return outbox.remove(record.device_id).then(render).then(function () { return true; });
+  }
+
   function localItem(record) {
     var li = document.createElement("li");
     li.className = "list-group-item" + (record.state === "rejected" ? " list-group-item-danger" : "");
     li.dataset.deviceId = record.device_id;
+    li.dataset.state = record.state;
     var title = document.createElement("div");
     title.textContent = (M[record.kind] || record.kind) + " · " + (record.summary || "");
     li.appendChild(title);
     if (record.state === "rejected") {
+      var badge = document.createElement("span");
+      badge.className = "badge bg-danger ms-1 fw-needs-fix";
+      badge.textContent = M.needs_fix;
+      title.appendChild(badge);
       var why = document.createElement("div");
-      why.className = "small";
-      why.textContent = Object.keys(record.errors || {}).map(function (k) { return record.errors[k]; }).join(" ");
+      why.className = "small fw-reason";
+      why.textContent = reasons(record);
       li.appendChild(why);
       var fix = document.createElement("a");
-      fix.className = "btn btn-sm btn-outline-danger mt-1";
+      fix.className = "btn btn-sm btn-outline-danger mt-1 me-2 fw-fix";
       fix.href = CFG.forms[record.kind] + "?local=" + encodeURIComponent(record.device_id);
       fix.textContent = M.fix;
       li.appendChild(fix);
+      var drop = document.createElement("button");
+      drop.type = "button";
+      drop.className = "btn btn-sm btn-outline-secondary mt-1 fw-discard";
+      drop.textContent = M.discard;
+      drop.addEventListener("click", function () { discard(record); });
+      li.appendChild(drop);
     }
     return li;
   }
@@ -171,29 +195,45 @@
     });
   }
 
+  /* The server could not take the request at all, or the sign-in is gone: keep the entries
+     waiting and try again later. Any other refusal of a whole request (a server error, 500) is
+     put down to its entries: a batch is sent again one entry at a time, and an entry the server
+     still fails on alone is marked "needs fixing" with the reason, never retried for ever. */
+  var TRY_LATER = [401, 403, 404, 405, 408, 429, 502, 503, 504];
+
   function sendBatch(kind, chunk, token, answers) {
     return fetch(CFG.api[kind], {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
       body: JSON.stringify(chunk.map(function (r) { return r.payload; })),
     }).then(function (response) {
-      if (!response.ok) {
+      if (response.ok) {
+        return response.json().then(function (body) { return keepAnswers(chunk, body.results, answers); });
+      }
+      if (TRY_LATER.indexOf(response.status) >= 0 || response.status < 400) {
         throw new Error("HTTP " + response.status);
       }
-      return response.json();
-    }).then(function (body) {
-      var updates = body.results.map(function (result, i) {
-        var record = chunk[i];
-        answers[record.device_id] = result;
-        if (result.status === "rejected") {
-          record.state = "rejected";
-          record.errors = result.errors || {};
-          return outbox.put(record);
-        }
-        return outbox.remove(record.device_id);
-      });
-      return Promise.all(updates);
+      if (chunk.length > 1) {
+        return chunk.reduce(function (chain, record) {
+          return chain.then(function () { return sendBatch(kind, [record], token, answers); });
+        }, Promise.resolve());
+      }
+      var errors = { entry: fmt(M.server_error, { code: response.status }) };
+      return keepAnswers(chunk, [{ device_id: chunk[0].device_id, status: "rejected", errors: errors }], answers);
     });
+  }
+
+  function keepAnswers(chunk, results, answers) {
+    return Promise.all(results.map(function (result, i) {
+      var record = chunk[i];
+      answers[record.device_id] = result;
+      if (result.status === "rejected") {
+        record.state = "rejected";
+        record.errors = result.errors || {};
+        return outbox.put(record);
+      }
+      return outbox.remove(record.device_id);
+    }));
   }
 
   function sendPending() {
@@ -282,12 +322,19 @@
     return loose;
   }
 
-  function number(payload, key, errors) {
-    var text = String(payload[key] == null ? "" : payload[key]).replace(/[.,\s]/g, "");
+  var GROUPED = /^[+-]?\d{1,3}(?:(?:\.\d{3})+|(?:,\d{3})+|(?: \d{3})+)$/;
+
+  /* As the server reads it: ASCII digits (JS \d is ASCII), 1.234.567 / 1,234,567 / 1 234 567,
+     at most the field's declared maximum (money or a count: CFG.limits). */
+  function number(payload, key, errors, money) {
+    var text = String(payload[key] == null ? "" : payload[key]).replace(/\u00a0/g, " ").trim();
     if (text === "") { return 0; }
-    if (!/^-?\d+$/.test(text)) { errors[key] = M.not_integer; return 0; }
+    if (GROUPED.test(text)) { text = text.replace(/[., ]/g, ""); }
+    if (!/^[+-]?\d+$/.test(text)) { errors[key] = M.not_integer; return 0; }
     var value = parseInt(text, 10);
+    var most = money ? CFG.limits.money : CFG.limits.count;
     if (value < 0) { errors[key] = M.negative; }
+    else if (value > most) { errors[key] = fmt(M.too_large, { max: most.toLocaleString("vi-VN") }); }
     return value;
   }
 
@@ -299,7 +346,9 @@
     if (!/^\d{4}-\d{2}-\d{2}$/.test(p[day] || "")) { errors[day] = M.bad_date; }
     else if (p[day] > localToday()) { errors[day] = M.future; }
     var n = {};
-    form.querySelectorAll("[data-fw-number]").forEach(function (input) { n[input.name] = number(p, input.name, errors); });
+    form.querySelectorAll("[data-fw-number]").forEach(function (input) {
+      n[input.name] = number(p, input.name, errors, input.hasAttribute("data-money"));
+    });
     if (kind === "conference") {
       if (!p.format) { errors.format = M.need_format; }
       if (!errors.attendees) {
@@ -351,6 +400,18 @@
           fill(form, record.payload);
           var loose = showErrors(form, record.errors || {});
           note([M.rejected_one].concat(loose).join(" "), "danger");
+          var drop = byId("fw-discard");
+          if (drop && record.state === "rejected") {
+            drop.classList.remove("d-none");
+            drop.addEventListener("click", function () {
+              discard(record).then(function (gone) {
+                if (gone) {
+                  leavingOnPurpose = true;
+                  window.location.assign(CFG.home);
+                }
+              });
+            });
+          }
         }
       });
     } else if (form.dataset.fresh) {
