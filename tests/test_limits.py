@@ -256,6 +256,10 @@ def test_a_collection_target_in_dong_is_stored_in_64_bits(client, session, world
     assert target["people"] == 20_000_000_000_000
     resp = client.put(f"/api/v1/targets/{target['id']}", json={"people": 10 ** 16, "version": target["version"]})
     assert resp.status_code == 400 and "people" in resp.get_json()["fields"]
+    for body, field in (({"value": 10 ** 400, "version": 1}, "value"), ({"value": 5, "version": 2 ** 63}, "version")):
+        resp = client.put(f"/api/v1/targets/{target['id']}", json=body)
+        assert resp.status_code == 400 and field in resp.get_json()["fields"]
+    assert client.get(f"/api/v1/targets/{target['id']}").get_json()["people"] == 20_000_000_000_000
 
 
 def test_a_cash_handover_of_three_billion_dong_is_stored(client, session, world, login):

@@ -232,8 +232,9 @@ def _is_int(value):
 
 
 def _is_number(value):
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True  # any size: the range is checked next (math.isfinite would overflow)
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def parse_update(data):

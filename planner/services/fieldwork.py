@@ -106,9 +106,12 @@ def _float(data, key, errors, low, high):
     raw = data.get(key)
     if raw in (None, ""):
         return None
+    if isinstance(raw, bool):
+        errors[key] = _("Phải là số.")
+        return None
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int of hundreds of digits
         errors[key] = _("Phải là số.")
         return None
     if not (low <= value <= high):

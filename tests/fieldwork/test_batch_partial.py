@@ -126,6 +126,7 @@ def test_a_batch_of_only_refused_entries_answers_each(app, backend, client, sess
 @pytest.mark.parametrize("payload", [
     {"attendees": "²"}, {"attendees": "①"}, {"attendees": "٣"}, {"cost_vnd": 2 ** 63},
     {"cost_vnd": "9" * 5000}, {"commune_id": 2 ** 31}, {"commune_id": "9" * 40}, {"campaign_id": 2 ** 63},
+    {"latitude": 10 ** 400}, {"longitude": "1e400"},
 ])
 def test_odd_numbers_in_a_batch_are_reasons_never_errors(client, session, world, login, payload):
     login("agent-16663")
