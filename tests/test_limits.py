@@ -272,3 +272,32 @@ def test_a_cash_handover_of_three_billion_dong_is_stored(client, session, world,
     assert client.get("/cash?from=2024-11-01&to=2024-11-30").status_code == 200
     resp = client.post("/cash/handover", data={"agent": str(agent.id), "handed_on": "10/11/2024", "amount": "2²"})
     assert resp.status_code == 400 and "Số tiền phải là số nguyên" in resp.get_data(as_text=True)
+
+
+def test_money_at_its_maximum_keeps_the_money_pages_up(client, session, world, login):
+    """Three entries of 10^12 đồng each: their sums (3 x 10^12) need 64 bits in SQL and in the pages."""
+    from planner.models import Activity, Conference
+
+    agent, c16663 = world["users"]["agent"], world["communes"]["16663"]
+    top = limits.MONEY.hi
+    for n in range(3):
+        session.add(Conference(device_id=f"conf-top-{n}", commune_id=c16663.id, held_on=date(2024, 11, 4 + n),
+                               format="propaganda", attendees=limits.ENTRY_COUNT.hi, cost_vnd=top,
+                               reg_voluntary_si=1, status="approved"))
+        session.add(Activity(device_id=f"act-top-{n}", agent_id=agent.id, commune_id=c16663.id,
+                             done_on=date(2024, 11, 5 + n), new_voluntary_si=limits.ENTRY_COUNT.hi // 2,
+                             new_household_hi=limits.ENTRY_COUNT.hi // 2, household_visits=limits.ENTRY_COUNT.hi,
+                             amount_collected_vnd=top, receipts_issued=limits.ENTRY_COUNT.hi,
+                             receipts_amount_vnd=top, status="approved"))
+        session.add(CashHandover(agent_id=agent.id, handed_on=date(2024, 11, 10 + n), amount_vnd=top))
+    session.commit()
+    login("leader")
+    for url in ["/conversion?from=01/11/2024&to=30/11/2024", "/conversion.xlsx?from=01/11/2024&to=30/11/2024",
+                "/agents/activity?kind=month&day=15/11/2024", "/agents/activity.xlsx?kind=month&day=15/11/2024",
+                "/dashboard/", "/dashboard/district/412", "/progress?metric=collection&year=2024",
+                "/api/v1/progress?metric=collection&level=province&period=2024", "/api/v1/activities"]:
+        assert client.get(url).status_code == 200, url
+    html = client.get("/cash?from=01/11/2024&to=30/11/2024").get_data(as_text=True)
+    assert "3.000.000.000.000" in html  # collected, receipted and handed over
+    collection = client.get("/api/v1/progress?metric=collection&level=province&period=2024").get_json()
+    assert collection["rows"][0]["actual"]["people"] == 3 * top
