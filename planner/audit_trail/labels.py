@@ -205,6 +205,17 @@ def _decimal(value, digits=4):
     return format_decimal(value, format="#,##0." + "#" * digits, locale=str(get_locale() or "vi"))
 
 
+def _values(text):
+    """A stored snapshot as a dict (None when there is none or it cannot be read)."""
+    if not text:
+        return None
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return None
+    return values if isinstance(values, dict) else None
+
+
 class Names:
     """Names of the ids that a page of events mentions, fetched in one query per kind."""
 
@@ -366,8 +377,7 @@ class Reader:
     def read(self, events):
         parsed = []
         for e in events:
-            before = json.loads(e.before) if e.before else None
-            after = json.loads(e.after) if e.after else None
+            before, after = _values(e.before), _values(e.after)
             self._ask_names(e.entity, before)
             self._ask_names(e.entity, after)
             if e.user_id is not None:

@@ -75,10 +75,11 @@ def _read_filters(args, db, areas, entities):
 
 
 def _page_number():
+    """?page=: ASCII digits only (else the first page); beyond the last page means the last."""
     text = request.args.get("page", "1").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
+    if not text.isascii() or not text.isdigit():
         return 1
-    return int(text)
+    return int(text) if len(text) <= 9 else 10 ** 9
 
 
 @bp.route("/audit")
