@@ -408,6 +408,12 @@ def _through_crosswalk(version, expression, periods):
     return union_all(own, mapped).subquery()
 
 
+def coverage_rows(*, version, expression, periods):
+    """A subquery of (commune_id, period, value) in this version's communes across reforms, for
+    callers that group it their own way (progress by district or commune, with their filters)."""
+    return _through_crosswalk(version, expression, periods)
+
+
 def coverage_in_version(*, session, version, expression, periods):
     """{(commune_id of version, period): participants} for the given months, across reforms."""
     both = _through_crosswalk(version, expression, periods)
