@@ -94,8 +94,8 @@ def middle_label(version, form="one", /, **params):
     """The UI wording of the version's middle level ("Huyện" / "BHXH cơ sở") in one of the forms
     of MIDDLE_LABELS (one, many, head, lower, code, nav, ...); with params, the sentence filled in
     (middle_label(v, "ranking_title", y=2026))."""
-    label = MIDDLE_LABELS[middle_level(version)][form]
-    return str(label) % params if params else label
+    label = str(MIDDLE_LABELS[middle_level(version)][form])  # in the request's language, now
+    return label % params if params else label
 
 
 class HierarchyError(ValueError):
