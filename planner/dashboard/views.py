@@ -30,7 +30,8 @@ from planner.i18n import fmt_month, fmt_number, fmt_percent
 from planner.models import District
 from planner.services import dashboard as service
 from planner.services import registry, scope
-from planner.services.hierarchy import middle_label
+from planner.models.areas import OFFICE_KIND
+from planner.services.hierarchy import OFFICE_PREFIX, middle_label
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -239,23 +240,28 @@ def ranking_chart(ranking, version=None):
     line), coverage (with each one's target marked) or people still needed."""
     rows, sort, year = ranking["rows"], ranking["sort"], ranking["year"]
 
+    def name(r):
+        # An office area's name without the "BHXH cơ sở " every bar would repeat (the title says it).
+        d = r["district"]
+        return d.name.removeprefix(OFFICE_PREFIX) if d.kind == OFFICE_KIND else d.name
+
     def link(r):
         return url_for("dashboard.district", code=r["district"].code, year=year)
 
     if sort == "needed":
         title = middle_label(version, "chart_needed", y=year)
-        items = [{"label": r["district"].name, "value": r["needed"], "href": link(r)} for r in rows]
+        items = [{"label": name(r), "value": r["needed"], "href": link(r)} for r in rows]
         options = {"fmt": fmt_number}
         text = [f"{r['district'].name} {fmt_number(r['needed'])}" for r in rows[:3]]
     elif sort == "coverage":
         title = middle_label(version, "chart_coverage", y=year)
-        items = [{"label": r["district"].name, "value": r["coverage"], "marker": r["target_rate"], "href": link(r)}
+        items = [{"label": name(r), "value": r["coverage"], "marker": r["target_rate"], "href": link(r)}
                  for r in rows]
         options = {"target_label": _("Chỉ tiêu"), "value_max": 1.0}
         text = [f"{r['district'].name} {fmt_percent(r['coverage'])}" for r in rows[:3]]
     else:
         title = middle_label(version, "chart_attainment", y=year)
-        items = [{"label": r["district"].name, "value": r["attainment"], "href": link(r)} for r in rows]
+        items = [{"label": name(r), "value": r["attainment"], "href": link(r)} for r in rows]
         high = max([r["attainment"] or 0 for r in rows] + [1.0])
         options = {"target": 1.0, "target_label": _("Đạt 100% chỉ tiêu"), "value_max": high}
         text = [f"{r['district'].name} {fmt_percent(r['attainment'])}" for r in rows[:3]]

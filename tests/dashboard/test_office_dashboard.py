@@ -106,7 +106,9 @@ def test_province_dashboard_says_office_area_after_july_2025_and_district_before
     assert "Xếp hạng huyện" not in html and ">Huyện<" not in html
     ranking_chart = html.split('id="ranking-chart"')[1].split("</svg>")[0]
     assert "Mức đạt chỉ tiêu BHYT theo BHXH cơ sở, năm 2026" in ranking_chart
-    assert "2 BHXH cơ sở; đứng đầu" in ranking_chart and "BHXH cơ sở Kỳ Sơn" in ranking_chart
+    assert "2 BHXH cơ sở; đứng đầu: BHXH cơ sở Kỳ Sơn" in ranking_chart
+    # The bars are labelled without the prefix every office area's name repeats.
+    assert "<title>Kỳ Sơn</title>Kỳ Sơn</text>" in ranking_chart and "/dashboard/district/417?year=2026" in ranking_chart
     assert "Các BHXH cơ sở" in html.split("</nav>")[0]  # the menu
     hi_chart = html.split('id="hi-trend"')[1].split("</svg>")[0]
     assert hi_chart.count('class="point"') == 95
