@@ -22,6 +22,9 @@ Requests go through app.test_client() as the leader with "Accept-Encoding: gzip"
             then the same URL with If-None-Match: status (304), body bytes and header bytes.
   values    GET /map/values.json for several layers at the latest period: bytes gzip / raw, cold
             (first request of the layer) and warm (median of --runs).
+  older     for each hierarchy version besides the current one: its communes' geometry at band 0
+            and values.json at its latest month with data (the units a period of its own draws).
+  (bench/bench_reforms.py measures the four versions of 2019-2025 side by side.)
 Goals (issue 5): geometry of the province map at commune level <= 100 KB gzip, values <= 20 KB,
 revalidation near zero.
 """
@@ -263,6 +266,7 @@ def measure(app, runs, head):
 
     from planner.db import new_session
     from planner.models import Commune, HierarchyVersion
+    from planner.services import registry
 
     leader = signed_in_client(app)
     with app.app_context(), new_session(app) as session:
@@ -297,9 +301,15 @@ def measure(app, runs, head):
         values(f"values {layer} (commune)", leader, f"layer={layer}&level=commune")
     for layer in ("hi_coverage", "gap"):
         values(f"values {layer} (district)", leader, f"layer={layer}&level=district")
-    if older:  # the 2019 units, as a 2019 period draws them
-        geometry(f"geometry commune band 0, {older[0].valid_from.year} units", leader, older[0].id, "commune", 0)
-        values("values hi_coverage (commune), period 2019-12", leader, "layer=hi_coverage&level=commune&period=2019-12")
+    for other in older:  # each older version's units, as a period of its own draws them
+        with app.app_context(), new_session(app) as session:
+            units = session.execute(select(func.count()).select_from(Commune)
+                                    .where(Commune.version_id == other.id)).scalar()
+            last = registry.latest_period(session=session, version_id=other.id)
+        geometry(f"geometry commune band 0, {units} units of {other.valid_from:%m/%Y}", leader, other.id, "commune", 0)
+        if last is not None:
+            values(f"values hi_coverage (commune), period {last:%Y-%m}", leader,
+                   f"layer=hi_coverage&level=commune&period={last:%Y-%m}")
     if head:
         client = signed_in_client(app, head)
         geometry(f"{head}: geometry commune band 1", client, version.id, "commune", 1)

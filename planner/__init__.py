@@ -46,3 +46,5 @@ def register_blueprints(app):
     app.register_blueprint(fieldwork_reports_bp)
     from planner.dashboard.views import bp as dashboard_bp  # province and district dashboards, the district report
     app.register_blueprint(dashboard_bp)
+    from planner.offices.views import bp as offices_bp  # grassroots SI office areas, agents' carry-over
+    app.register_blueprint(offices_bp)

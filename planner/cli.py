@@ -44,7 +44,10 @@ def db_revision(message):
 
 
 def _history_options(command):
-    """--boundaries-2019, --crosswalk and --no-2019, shared by `demo` and `serve`."""
+    """--boundaries-2019, --crosswalk, --no-2019 and --no-reforms, shared by `demo` and `serve`."""
+    command = click.option("--no-reforms", "no_reforms", is_flag=True,
+                           help="Do not load the December 2024 (412 units) and July 2025 (130 communes, office "
+                                "areas) structures found next to --boundaries.")(command)
     command = click.option("--no-2019", "no_2019", is_flag=True,
                            help="Do not look for the 2019 files next to --boundaries.")(command)
     command = click.option("--crosswalk", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_CROSSWALK",
@@ -64,9 +67,12 @@ def _history_options(command):
 @click.option("--password", default="demo123", show_default=True, help="Password of every demo user.")
 @_history_options
 @with_appcontext
-def demo_command(boundaries, password, boundaries_2019=None, crosswalk=None, no_2019=False):
-    """Build Nghệ An's 21 districts and 460 communes with demo coverage data (and, with the 2019
-    files, the 480 units of 2019 and coverage from 2019 on)."""
+def demo_command(boundaries, password, boundaries_2019=None, crosswalk=None, no_2019=False, no_reforms=False):
+    """Build Nghệ An's 21 districts and 460 communes with demo coverage data; with the 2019 files,
+    the 480 units of 2019 and coverage from 2019 on; with the files of the two reforms next to
+    --boundaries (communes-2024-12.geojson, communes-2025-07.geojson and their crosswalks), the
+    412 units of December 2024 and the 130 communes of July 2025 in office areas, each month's
+    figures on the structure in force that month."""
     from planner import migrate
     from planner.db import new_session
     from planner.services import demo
@@ -80,7 +86,8 @@ def demo_command(boundaries, password, boundaries_2019=None, crosswalk=None, no_
     migrate.upgrade(_url())
     with audit.acting_as(None, "demo"), new_session() as session:
         report = demo.build_demo(session=session, boundaries=boundaries, password=password,
-                                 boundaries_2019=boundaries_2019, crosswalk=crosswalk)
+                                 boundaries_2019=boundaries_2019, crosswalk=crosswalk,
+                                 reforms=None if no_reforms else demo.sibling_reform_files(boundaries))
     for line in report:
         click.echo(line)
 
@@ -175,12 +182,23 @@ def import_crosswalk(path, from_name, to_name, old_column, new_column, dry_run):
             count, errors = hierarchy.import_crosswalk(session=session, data=fh.read(), from_version=old,
                                                        to_version=new, dry_run=dry_run, old_column=old_column,
                                                        new_column=new_column)
+        carried = None
+        if not errors and not dry_run:
+            # Agents' communes follow the crosswalk as proposals an admin approves (/offices/carry-over).
+            from planner.services import carry_over
+
+            into, counts = carry_over.propose_after_import(session=session, to_version=new)
+            carried = (into.name, counts["created"], carry_over.pending_count(session=session))
     for err in errors:
         click.echo(err, err=True)
     if errors:
-        click.echo(f"{len(errors)} problems; nothing written.", err=True)
+        click.echo(f"{len(errors)} problem{'' if len(errors) == 1 else 's'}; nothing written.", err=True)
         sys.exit(1)
     click.echo(f"{count} links {'checked' if dry_run else 'written'}.")
+    if carried is not None:
+        name, created, pending = carried
+        click.echo(f"Agents' communes carried into '{name}': {created} new proposals; {pending} wait for an "
+                   f"admin at /offices/carry-over.")
 
 
 def _tabular_import_command(kind):
@@ -265,14 +283,15 @@ def token_create(username, name):
 @click.option("--boundaries", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_BOUNDARIES")
 @_history_options
 @click.pass_context
-def serve(ctx, host, port, with_demo, boundaries, boundaries_2019=None, crosswalk=None, no_2019=False):
+def serve(ctx, host, port, with_demo, boundaries, boundaries_2019=None, crosswalk=None, no_2019=False,
+          no_reforms=False):
     """Upgrade the database (and load the demo), then serve on HOST:PORT."""
     from planner import migrate
 
     migrate.upgrade(_url())
     if with_demo:
         ctx.invoke(demo_command, boundaries=boundaries, password="demo123", boundaries_2019=boundaries_2019,
-                   crosswalk=crosswalk, no_2019=no_2019)
+                   crosswalk=crosswalk, no_2019=no_2019, no_reforms=no_reforms)
     from werkzeug.serving import run_simple
     click.echo(f"Serving on http://{host}:{port}/  (production: gunicorn 'planner:create_app()')")
     run_simple(host, port, current_app._get_current_object(), threaded=True)

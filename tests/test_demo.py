@@ -1,5 +1,6 @@
-"""`planner demo`: real units, calibrated demo figures, users, and idempotence; with the 2019
-files, the 480 units of 2019 beside the 460 and coverage from 2019-01 on."""
+"""`planner demo`: real units, calibrated demo figures, users, and idempotence; with the shared
+files, the four structures (2019: 480 units, 2020-2024: 460, 12/2024: 412, 7/2025: 130 communes in
+office areas) and coverage from 2019-01 to 2026-11, each month on the structure in force."""
 import os
 from datetime import date
 
@@ -24,9 +25,9 @@ def test_demo_builds_nghe_an_and_is_idempotent(runner, session):
     first = _counts(session)
     assert first["District"] == 21
     assert first["Commune"] == 460
-    assert first["CoverageRecord"] == 460 * (12 + 10)  # 2024 and January-October 2025
+    assert first["CoverageRecord"] == 460 * (12 + 23)  # 2024 to November 2026
     assert first["User"] >= 2 + 21 + 21  # admin, leader, a head per district, agents
-    # Without the 2019 files: one hierarchy version, no crosswalk, nothing before 2024.
+    # Without the shared files: one hierarchy version, no crosswalk, nothing before 2024.
     assert session.execute(select(func.count()).select_from(HierarchyVersion)).scalar() == 1
     assert session.execute(select(func.count()).select_from(CrosswalkLink)).scalar() == 0
     assert session.execute(select(func.min(CoverageRecord.period))).scalar() == date(2024, 1, 1)
@@ -87,7 +88,7 @@ def test_demo_has_field_work_to_review_and_report(runner, session):
     assert session.execute(select(func.count()).select_from(CashHandover)).scalar() > 0
     # Report pages open on the last day with approved field work, not on an empty "today".
     last = fieldwork_reports.reference_day(session=session)
-    assert last.year == 2025 and last.month == 10
+    assert last.year == 2026 and last.month == 11
 
 
 def test_demo_2019_files_go_together(runner, session, tmp_path):
@@ -108,70 +109,130 @@ def _months(first, last):
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL, reason="PLANNER_TEST_BOUNDARIES not set")
-def test_demo_with_2019_hierarchy_and_coverage_from_2019(runner, session):
-    # --boundaries alone: the 2019 file and the crosswalk next to it are picked up.
+def test_demo_on_four_structures_from_2019_to_2026(runner, session, login):
+    from planner.models import Conference, Target, User
+    from planner.services import hierarchy, registry
+
+    # --boundaries alone: the 2019 file, the reforms' files and the crosswalks next to it are picked up.
     result = runner.invoke(args=["demo", "--boundaries", REAL])
     assert result.exit_code == 0, result.output
-    assert "480 links" in result.output
+    assert "480 liên kết" in result.output and "412 liên kết" in result.output
     versions = {v.name: v for v in session.execute(select(HierarchyVersion)).scalars()}
-    old, new = versions["Nghệ An 2019 (480 xã)"], versions["Nghệ An 2020–2024 (460 xã)"]
-    assert (old.valid_from, old.valid_to, old.is_current) == (date(2019, 1, 1), date(2019, 12, 31), False)
-    assert new.is_current
+    v19, v20 = versions["Nghệ An 2019 (480 xã)"], versions["Nghệ An 2020–2024 (460 xã)"]
+    v24, v25 = versions["Nghệ An 12/2024–6/2025 (412 xã)"], versions["Nghệ An từ 7/2025 (130 xã)"]
+    assert [(v.valid_from, v.valid_to, v.middle_level) for v in (v19, v20, v24, v25)] == [
+        (date(2019, 1, 1), date(2019, 12, 31), "district"), (date(2020, 1, 1), date(2024, 11, 30), "district"),
+        (date(2024, 12, 1), date(2025, 6, 30), "district"), (date(2025, 7, 1), None, "office")]
+    assert registry.current_version(session=session).id == v25.id and v25.is_current and not v20.is_current
     per_version = dict(session.execute(select(Commune.version_id, func.count()).group_by(Commune.version_id)).all())
-    assert per_version == {old.id: 480, new.id: 460}
-    shapes = session.execute(select(func.count()).select_from(CommuneBoundary).join(Commune)
-                             .where(Commune.version_id == old.id)).scalar()
-    assert shapes == 480
-    assert session.execute(select(func.count()).select_from(CrosswalkLink)).scalar() == 480
+    assert per_version == {v19.id: 480, v20.id: 460, v24.id: 412, v25.id: 130}
+    middles = dict(session.execute(select(District.version_id, func.count()).group_by(District.version_id)).all())
+    assert middles == {v19.id: 21, v20.id: 21, v24.id: 20, v25.id: 20}
+    offices = session.execute(select(District.code, District.name, District.kind)
+                              .where(District.version_id == v25.id)).all()
+    assert ("417", "BHXH cơ sở Kỳ Sơn", "si_office") in offices
+    shapes = dict(session.execute(select(Commune.version_id, func.count()).select_from(CommuneBoundary)
+                                  .join(Commune).group_by(Commune.version_id)).all())
+    assert shapes == {v19.id: 480, v20.id: 460, v24.id: 412, v25.id: 130}
+    official = session.execute(select(func.count()).select_from(CrosswalkLink).where(CrosswalkLink.hops == 1)).scalar()
+    assert official == 480 + 460 + 412
+    for day, version in ((date(2019, 6, 15), v19), (date(2024, 11, 30), v20), (date(2024, 12, 1), v24),
+                         (date(2025, 6, 30), v24), (date(2025, 7, 1), v25), (date(2026, 11, 1), v25)):
+        assert hierarchy.version_for(session=session, day=day).id == version.id, day
 
-    # Denominators: the 2019 census on the 480 units, with a labour force; every year after on the 460.
-    pop19, labour19 = session.execute(select(func.sum(Denominator.population), func.sum(Denominator.labour_force))
-                                      .join(Commune).where(Commune.version_id == old.id,
-                                                           Denominator.year == 2019)).one()
-    assert pop19 == 3_327_791 and 0.45 < labour19 / pop19 < 0.6
-    years = dict(session.execute(select(Denominator.year, func.count()).join(Commune)
-                                 .where(Commune.version_id == new.id).group_by(Denominator.year)).all())
-    assert years == {y: 460 for y in range(2020, 2026)}
+    # Every month from 2019-01 to 2026-11 has coverage, on the units in force that month only.
+    rows = session.execute(select(CoverageRecord.period, Commune.version_id, func.count())
+                           .join(Commune).group_by(CoverageRecord.period, Commune.version_id)).all()
+    months = list(_months(date(2019, 1, 1), date(2026, 11, 1)))
+    assert sorted(p for p, _v, _n in rows) == months
+    expected = {v19.id: 480, v20.id: 460, v24.id: 412, v25.id: 130}
+    for period, version_id, count in rows:
+        assert version_id == hierarchy.version_for(session=session, day=period).id and count == expected[version_id]
 
-    # Every month from 2019-01 to 2025-10 has coverage: 480 units in 2019, 460 afterwards.
-    counts = dict(session.execute(select(CoverageRecord.period, func.count()).group_by(CoverageRecord.period)).all())
-    months = list(_months(date(2019, 1, 1), date(2025, 10, 1)))
-    assert sorted(counts) == months
-    assert all(counts[m] == (480 if m.year == 2019 else 460) for m in months)
+    # The province total of a month equals the sum of its communes in the version in force, and is
+    # the same summed through the crosswalks into today's 130 communes.
+    hi = lambda: CoverageRecord.hi_participants  # noqa: E731
+    si = lambda: CoverageRecord.si_compulsory + CoverageRecord.si_voluntary  # noqa: E731
+    series = hierarchy.province_series(session=session, version=v25, expression=hi, periods=months)
+    for period in (date(2024, 11, 1), date(2024, 12, 1), date(2025, 6, 1), date(2025, 7, 1)):
+        own = session.execute(select(func.sum(CoverageRecord.hi_participants))
+                              .where(CoverageRecord.period == period)).scalar()
+        assert series[period] == own, period
+    steps = [abs(series[b] - series[a]) for a, b in zip(months, months[1:])]
+    assert max(steps) < 0.005 * series[months[-1]]  # continuous across all three changes
+    per_commune = hierarchy.coverage_in_version(session=session, version=v25, expression=hi, periods=months)
+    assert {cid for cid, _p in per_commune} == set(session.execute(
+        select(Commune.id).where(Commune.version_id == v25.id)).scalars())
 
-    # The end-2024 totals are the published ones still; calibrated history in between.
-    def totals(period):
-        return session.execute(select(func.sum(CoverageRecord.hi_participants),
-                                      func.sum(CoverageRecord.si_compulsory + CoverageRecord.si_voluntary),
-                                      func.sum(CoverageRecord.si_voluntary))
-                               .where(CoverageRecord.period == period)).one()
+    # Calibrated to the published provincial rates (shared/facts) within 0.2 percentage points,
+    # computed as the app computes them: December participants over the year's denominators.
+    si_series = hierarchy.province_series(session=session, version=v25, expression=si, periods=months)
+    published = {2022: (92.0, 21.7), 2023: (93.0, 24.9), 2024: (94.0, 25.80)}
+    for year, (hi_rate, si_rate) in published.items():
+        pop, _y = hierarchy.denominators_in_version(session=session, version=v25, column=Denominator.population,
+                                                    up_to_year=year)
+        labour, _y = hierarchy.denominators_in_version(session=session, version=v25,
+                                                       column=Denominator.labour_force, up_to_year=year)
+        december = date(year, 12, 1)
+        assert abs(series[december] / sum(pop.values()) * 100 - hi_rate) <= 0.2, year
+        assert abs(si_series[december] / sum(labour.values()) * 100 - si_rate) <= 0.2, year
+    assert (series[date(2023, 12, 1)], si_series[date(2023, 12, 1)]) == (2_936_308, 385_931)
+    assert (series[date(2024, 12, 1)], si_series[date(2024, 12, 1)]) == (2_970_132, 430_771)
 
-    def denominators(year):
-        return session.execute(select(func.sum(Denominator.population), func.sum(Denominator.labour_force))
-                               .where(Denominator.year == year)).one()
+    def voluntary(period):
+        return session.execute(select(func.sum(CoverageRecord.si_voluntary))
+                               .where(CoverageRecord.period == period)).scalar()
+    assert voluntary(date(2019, 12, 1)) == 49_447 and voluntary(date(2020, 9, 1)) == 68_818
 
-    hi, si, _vol = totals(date(2024, 12, 1))
-    assert (hi, si) == (2_970_132, 430_771)
-    assert totals(date(2019, 12, 1))[2] == 49_447 and totals(date(2020, 9, 1))[2] == 68_818
-    hi22, si22, _vol = totals(date(2022, 12, 1))
-    pop22, labour22 = denominators(2022)
-    assert round(hi22 / pop22 * 100, 1) == 92.0 and round(si22 / labour22 * 100, 1) == 21.7
+    # Region I/III memberships to Decision 861's published counts; the real 131/QĐ-TTg coastal list.
+    from planner.models import ClassificationMembership, ClassificationScheme
+    counts = dict(session.execute(
+        select(ClassificationMembership.category, func.count()).join(ClassificationScheme)
+        .where(ClassificationScheme.code == "region_861").group_by(ClassificationMembership.category)).all())
+    assert counts == {"I": 55, "III": 76}
+    coastal = session.execute(select(Commune.name).join(ClassificationMembership).join(ClassificationScheme)
+                              .where(ClassificationScheme.code == "coastal_131")).scalars().all()
+    assert len(coastal) == 12 and "Xã Diễn Kim" in coastal
+
+    # People on the new structure: heads of office areas, agents of new communes; targets of
+    # 2026 on the 130 communes; the published 2024 conferences stay on the units they were held in.
+    head = session.execute(select(User).where(User.username == "head-417")).scalars().one()
+    assert session.get(District, head.district_id).version_id == v25.id
+    commune_targets = session.execute(select(func.count()).select_from(Target).join(Commune, Commune.id == Target.unit_id)
+                                      .where(Target.level == "commune", Target.year == 2026,
+                                             Target.metric == "hi_coverage", Commune.version_id == v25.id)).scalar()
+    assert commune_targets == 130
+    held_2024 = session.execute(select(func.count(), func.sum(Conference.attendees))
+                                .where(Conference.held_on.between(date(2024, 1, 1), date(2024, 11, 30)))).one()
+    assert tuple(held_2024) == (1086, 47_663)
     assert all("minh họa" in s for s in session.execute(select(CoverageRecord.source).distinct()).scalars())
-    assert all("minh họa" in s for s in session.execute(select(Denominator.source).distinct()).scalars())
+
+    # Through the API: 130 communes in 2026 for the leader; head-417 only the Kỳ Sơn office's.
+    client = login("leader", "demo123")
+    rows = client.get("/api/v1/progress?level=commune&year=2026&metric=hi_coverage").get_json()["rows"]
+    assert len(rows) == 130
+    client.post("/auth/logout")
+    login("head-417", "demo123")
+    rows = client.get("/api/v1/progress?level=commune&year=2026&metric=hi_coverage").get_json()["rows"]
+    kyson = set(session.execute(select(Commune.code).where(Commune.district_id == head.district_id)).scalars())
+    assert len(kyson) == 12 and {r["unit"]["code"] for r in rows} == kyson
+    # The 2024 agent's three old communes wait for an admin, carried onto their successors.
+    from planner.models import ScopeCarryOver
+    assert session.execute(select(ScopeCarryOver.status, func.count()).group_by(ScopeCarryOver.status)).all() == [
+        ("pending", 3)]
 
     # Twice changes nothing.
     first = _counts(session)
     again = runner.invoke(args=["demo", "--boundaries", REAL])
     assert again.exit_code == 0, again.output
     assert _counts(session) == first
-    assert session.execute(select(func.count()).select_from(HierarchyVersion)).scalar() == 2
-    assert session.execute(select(func.count()).select_from(CrosswalkLink)).scalar() == 480
+    assert session.execute(select(func.count()).select_from(HierarchyVersion)).scalar() == 4
 
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL, reason="PLANNER_TEST_BOUNDARIES not set")
 def test_demo_no_2019_keeps_one_version(runner, session):
-    result = runner.invoke(args=["demo", "--boundaries", REAL, "--no-2019"])
+    result = runner.invoke(args=["demo", "--boundaries", REAL, "--no-2019", "--no-reforms"])
     assert result.exit_code == 0, result.output
     assert session.execute(select(func.count()).select_from(HierarchyVersion)).scalar() == 1
     assert session.execute(select(func.min(CoverageRecord.period))).scalar() == date(2024, 1, 1)

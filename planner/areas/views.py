@@ -158,22 +158,61 @@ HISTORY_PAGE = 20  # audit events per page on a commune's page
 
 @bp.route("/communes/<code>")
 def commune(code):
+    """A commune's page; ?version=<id> shows a unit of an older version (what it was merged into),
+    to province-wide users and to those who see one of its communes of today."""
+    from types import SimpleNamespace
+
+    from planner.models import CrosswalkLink
+    from planner.services import reforms
+
     db = get_session()
-    found = _visible_commune(code)
+    current = _version()
+    version = current
+    wanted = request.args.get("version", type=int)
+    if wanted is not None and wanted != current.id:
+        version = db.get(HierarchyVersion, wanted)
+        found = registry.find_commune(session=db, version=version, code=code) if version else None
+        if found is None:
+            abort(404)
+        if not scope.is_province_wide(g.user) and db.execute(
+            select(Commune.id).join(CrosswalkLink, CrosswalkLink.to_commune_id == Commune.id)
+            .where(CrosswalkLink.from_commune_id == found.id, Commune.version_id == current.id,
+                   scope.commune_filter(g.user)).limit(1)).first() is None:
+            abort(404)
+    else:
+        found = _visible_commune(code)
+    is_current = version.id == current.id
     history_pages = max(1, -(-registry.audit_history_count(session=db, commune=found) // HISTORY_PAGE))
     history_page = min(max(1, request.args.get("history_page", 1, type=int)), history_pages)
-    on = registry.reference_date(db.get(HierarchyVersion, found.version_id))
+    on = registry.reference_date(version)
+    this_year = date.today().year
+    target_years = (this_year, this_year + 1)
+    comparison_year, comparison = reforms.targets_beside_history(
+        session=db, commune=found, years=target_years) if is_current else (None, [])
+    classifications = [
+        {"scheme": p.scheme, "day": p.day, "in_force": p.in_force, "inherited": p.inherited,
+         "parts": [(_("ngoài danh sách") if cat == reforms.NONE else
+                    scheme_label(p.scheme, SimpleNamespace(category=cat)), share) for cat, share in p.shares.items()]}
+        for p in reforms.schemes_with_parts(session=db, commune=found, on=on)]
     return render_template(
         "areas/commune.html",
         commune=found,
+        version=version,
+        is_current=is_current,
         district=db.get(District, found.district_id),
         figures=registry.commune_figures(session=db, commune=found),
-        in_force=registry.classifications_in_force(session=db, commune_ids=[found.id], on=on).get(found.id, []),
+        classifications=classifications,
+        predecessors=reforms.predecessors(session=db, commune=found),
+        successors=reforms.successors(session=db, commune=found),
+        lost_people=reforms.lost_card_people(session=db, version=version, commune_ids=[found.id]).get(found.id, 0),
+        comparison_year=comparison_year,
+        comparison=comparison,
+        target_years=target_years,
         history=_readable_history(registry.audit_history(
             session=db, commune=found, limit=HISTORY_PAGE, offset=(history_page - 1) * HISTORY_PAGE)),
         history_page=history_page,
         history_pages=history_pages,
-        can_edit=scope.can_edit_commune(g.user, found),
+        can_edit=is_current and scope.can_edit_commune(g.user, found),
         delete_form=forms.DeleteForm(),
         today=on,
         scheme_label=scheme_label,

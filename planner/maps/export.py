@@ -12,7 +12,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from planner.fieldwork_reports.export import _save, _table
-from planner.i18n import fmt_date, fmt_month, fmt_number
+from planner.i18n import fmt_date, fmt_number
+from planner.services.hierarchy import middle_label
+from planner.services.map_layers import export_subtitle
 
 FORMATS = {"percent": "0.0%", "people": "#,##0", "count": "#,##0", "days": "#,##0", "points": "0.00",
            "category": None}
@@ -25,14 +27,12 @@ def values_workbook(result, *, scope_name):
     ws.title = _("Bản đồ")[:31]
     ws.append([result["label"]])
     ws["A1"].font = Font(bold=True, size=13)
-    line = [scope_name, _("Kỳ %(period)s", period=fmt_month(result["period"])), result["version"].name]
-    if result["base"]:
-        line.insert(2, _("so với %(base)s", base=fmt_month(result["base"])))
-    ws.append([" · ".join(p for p in line if p)])
+    ws.append([export_subtitle(result, scope_name)])
     ws.append([])
     commune_level = result["level"] == "commune"
-    headers = ([_("Mã xã"), _("Xã, phường, thị trấn"), _("Huyện")] if commune_level
-               else [_("Mã huyện"), _("Huyện")]) + [result["label"], _("Nhóm (chú giải)"), _("Hội nghị gần nhất")]
+    middle = str(middle_label(result["version"]))  # Huyện, or BHXH cơ sở from July 2025
+    headers = ([_("Mã xã"), _("Xã, phường, thị trấn"), middle] if commune_level
+               else [_("Mã"), middle]) + [result["label"], _("Nhóm (chú giải)"), _("Hội nghị gần nhất")]
     legend = {entry["class"]: entry for entry in result["legend"]}
     fmt = FORMATS.get(result["unit"])
     value_col = len(headers) - 3
@@ -115,14 +115,12 @@ def layer_html(*, session, result, scope_name):
 
     units, outlines = layer_frames(session=session, result=result, band=1)
     commune_level = result["level"] == "commune"
+    middle = str(middle_label(result["version"]))
     if commune_level:
-        tooltip = [("name", _("Xã, phường, thị trấn")), ("district", _("Huyện")), ("text", result["label"])]
+        tooltip = [("name", _("Xã, phường, thị trấn")), ("district", middle), ("text", result["label"])]
     else:
-        tooltip = [("name", _("Huyện")), ("text", result["label"])]
-    subtitle = " · ".join(part for part in (
-        scope_name, _("Kỳ %(period)s", period=fmt_month(result["period"])),
-        _("so với %(base)s", base=fmt_month(result["base"])) if result["base"] else "",
-        result["version"].name) if part)
+        tooltip = [("name", middle), ("text", result["label"])]
+    subtitle = export_subtitle(result, scope_name)
     notes = [_("Nguồn: số liệu tham gia đã nhập; hội nghị và hoạt động đã duyệt.")]
     if result["is_demo"]:
         notes.append(_("(dữ liệu minh họa)"))
@@ -134,5 +132,6 @@ def layer_html(*, session, result, scope_name):
     m = build_layer_map(
         units, title=result["label"], subtitle=subtitle, note=" ".join(notes), legend=legend,
         legend_title=result["label"], tooltip_fields=tooltip, outlines=outlines,
-        layer_name=_("Xã") if commune_level else _("Huyện"), outline_name=_("Ranh giới huyện"))
+        layer_name=_("Xã") if commune_level else middle,
+        outline_name=_("Ranh giới: %(unit)s", unit=middle))
     return standalone_html(m, inline_assets=offline_assets(), lang=str(get_locale() or "vi"))

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from planner.db import get_session
 from planner.i18n import fmt_month
 from planner.models import HierarchyVersion
-from planner.services import boundaries, map_geometry, map_layers, registry
+from planner.services import boundaries, hierarchy, map_geometry, map_layers, registry
 from planner.services.coverage_map import RENDERED_CACHE, scope_key
 
 bp = Blueprint("maps", __name__, url_prefix="/map")
@@ -84,6 +84,7 @@ def coverage():
         "maps/coverage.html",
         empty=None if has_boundaries else "boundaries",
         version_name=period_version.name,
+        period_version=period_version,
         layers=[{"key": lay.key, "label": str(lay.label), "kind": lay.kind, "unit": lay.unit,
                  "default_method": lay.default_method, "target_method": lay.target is not None}
                 for lay in map_layers.LAYERS],
@@ -101,6 +102,9 @@ def coverage():
             "band_zooms": list(BAND_ZOOMS),
             "initial": initial,
             "classes_range": [map_layers.MIN_CLASSES, map_layers.MAX_CLASSES],
+            # What the middle level of the opening period's version is called ("Huyện", or "BHXH cơ
+            # sở" from July 2025); values.json says it again for every period it answers.
+            "middle_label": str(hierarchy.middle_label(period_version)),
         },
     )
 

@@ -53,8 +53,9 @@ class LRUCache:
         return len(self._data)
 
 
-# Prepared geometry per (database, version, boundary stamp, bands): a few versions at most.
-GEOMETRY_CACHE = LRUCache(4)
+# Prepared geometry per (database, version, boundary stamp, bands): the four versions of
+# 2019-2025 side by side (a period draws the version in force then), with room for the next.
+GEOMETRY_CACHE = LRUCache(6)
 # A layer's values (and exports) per (data stamp, parameters, locale, scope).
 RENDERED_CACHE = LRUCache(256)
 
@@ -82,8 +83,10 @@ def scope_where(*, session, user, version):
     """A SQL condition on Commune: the user's scope carried into any hierarchy version.
 
     Users are attached to the current version's units. In another version a district head sees
-    the district with the same code, and an agent the communes with their communes' codes or
-    linked to them by the crosswalk.
+    the middle-level unit with the same code: the head of grassroots office "417" (July 2025 on)
+    sees district "417" (Kỳ Sơn) of 2024 and of 2019, whose code the office area keeps. An agent
+    sees the communes with their communes' codes or linked to them by the crosswalk in either
+    direction; the derived links (hops >= 2) make that reach across several reforms in one step.
     """
     if scope.is_province_wide(user):
         return true()

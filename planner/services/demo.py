@@ -6,9 +6,14 @@ working-age labour force). Running it twice changes nothing.
 With the 2019 boundary file and the official crosswalk (build_demo(boundaries_2019=, crosswalk=)),
 the 2019 hierarchy (480 units) is loaded beside the current one, with its census population, and
 monthly coverage runs from 2019-01 (480 units) through 2020-2023 (460 units) into the 2024
-figures, continuous through the crosswalk (see _build_history)."""
+figures, continuous through the crosswalk (see _build_history).
+
+With the files of the two reforms (build_demo(reforms=...): the 412 units of 1 December 2024, the
+130 communes of 1 July 2025 in grassroots office areas, and the two crosswalks), every month from
+2024-12 to 2026-11 is kept on the structure in force that month (see _rehome), the 2025-2027 plan
+is set on the 130 communes, and users and field work of 2026 are on the new structure."""
 import random
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from sqlalchemy import insert
 from sqlmodel import select
@@ -25,9 +30,18 @@ VERSION_NAME = "Nghệ An 2020–2024 (460 xã)"
 VERSION_2019_NAME = "Nghệ An 2019 (480 xã)"
 FILE_2019 = "communes-2019.geojson"
 FILE_CROSSWALK = "crosswalk-2019-to-2020.csv"
+VERSION_2024_12_NAME = "Nghệ An 12/2024–6/2025 (412 xã)"
+VERSION_2025_07_NAME = "Nghệ An từ 7/2025 (130 xã)"
+# The two reforms' files, found next to the 2020-2024 boundary file as in ../shared/geo/nghe-an/.
+REFORM_FILES = {"units_2024_12": "communes-2024-12.geojson", "crosswalk_2024_12": "crosswalk-2020-to-2024-12.csv",
+                "units_2025_07": "communes-2025-07.geojson", "crosswalk_2025_07": "crosswalk-2024-12-to-2025-07.csv"}
+REFORM_2024 = date(2024, 12, 1)   # Resolution 1243/NQ-UBTVQH15 in force: 412 units in 20 districts
+REFORM_2025 = date(2025, 7, 1)    # Resolution 1678/NQ-UBTVQH15: two-level government, 130 communes
 PROVINCE_CODE = "40"
 YEAR = 2024
-NEXT_YEAR_MONTHS = 10  # demo actuals run to October 2025, so the 2025 plan has progress to show
+LAST_PERIOD = date(2026, 11, 1)   # demo actuals run to November 2026
+MONTHS_AFTER = 23                 # January 2025 .. November 2026
+FIELD_YEAR = 2026                 # agents' entries, reviews and cash of the demo's latest year
 # Published end-of-2024 figures (shared/facts): the demo's December totals hit them exactly.
 HI_PARTICIPANTS_2024 = 2_970_132
 HI_RATE_2024 = 0.940
@@ -37,7 +51,25 @@ POPULATION_2024 = round(HI_PARTICIPANTS_2024 / HI_RATE_2024)      # 3,159,715
 LABOUR_FORCE_2024 = round(SI_PARTICIPANTS_2024 / SI_RATE_2024)    # 1,669,655
 LOST_CARD_COMMUNES = 86
 LOST_CARD_PEOPLE = 261_000  # "more than 260,000 people in 86 communes" (seed 002)
+# End of 2023 (seed 002): 2,936,308 HI participants = 93% of the population, 385,931 SI = 24.9% of
+# the working-age labour force: the denominators these imply are the demo's 2023 denominators.
+HI_2023_12 = 2_936_308
+SI_2023_12 = 385_931
+POPULATION_2023 = round(HI_2023_12 / 0.93)       # 3,157,320
+LABOUR_FORCE_2023 = round(SI_2023_12 / 0.249)    # 1,549,924
 
+# Decision 861/QĐ-TTg (2021-2025), Nghệ An (shared/facts): 55 Region I, no Region II, 76 Region III
+# communes; per district (Region III, Region I) where published. Which communes of a district are
+# which is demo data; so are the 2 Region III and 34 Region I communes outside these six districts.
+REGION_861_BY_DISTRICT = {"Kỳ Sơn": (19, 2), "Quỳ Hợp": (14, 6), "Tương Dương": (12, 5), "Quế Phong": (11, 2),
+                          "Con Cuông": (9, 3), "Quỳ Châu": (9, 3)}
+REGION_861_TOTAL = {"III": 76, "I": 55}
+REGION_861_OTHER_DISTRICTS = ("Thanh Chương", "Tân Kỳ", "Anh Sơn", "Nghĩa Đàn")
+# Decision 131/QĐ-TTg (2016-2020): Nghệ An's 12 extremely disadvantaged coastal communes (shared/facts).
+COASTAL_131 = {"Hoàng Mai": ("Quỳnh Lộc",), "Quỳnh Lưu": ("Quỳnh Long", "Quỳnh Thọ"),
+               "Diễn Châu": ("Diễn Vạn", "Diễn Trung", "Diễn Kim", "Diễn Hải", "Diễn Bích"),
+               "Nghi Lộc": ("Nghi Yên", "Nghi Tiến", "Nghi Thiết", "Nghi Quang")}
+COASTAL_353_KEPT = 5  # demo: how many of the 12 stayed on the 2021-2025 list (353/QĐ-TTg)
 HIGH_MOUNTAIN = {"Kỳ Sơn", "Tương Dương", "Quế Phong", "Quỳ Châu", "Con Cuông"}
 MID_MOUNTAIN = {"Quỳ Hợp", "Tân Kỳ", "Anh Sơn", "Nghĩa Đàn", "Thanh Chương", "Thái Hoà", "Thái Hòa"}
 POOR_DISTRICTS = {"Kỳ Sơn", "Tương Dương", "Quế Phong", "Quỳ Châu"}
@@ -47,6 +79,8 @@ DISTRICT_KIND = {"thanh-pho": "city", "thi-xa": "town", "huyen": "rural_district
 COMMUNE_KIND = {"phuong": "ward", "xa": "commune", "thi-tran": "township"}
 
 SCHEMES = [
+    dict(code="coastal_131", name="Xã đặc biệt khó khăn vùng bãi ngang ven biển (2016–2020)",
+         legal_basis="Quyết định 131/QĐ-TTg", valid_from=date(2016, 1, 1), valid_to=date(2020, 12, 31)),
     dict(code="region_861", name="Khu vực I/II/III vùng đồng bào DTTS và miền núi",
          legal_basis="Quyết định 861/QĐ-TTg", valid_from=date(2021, 1, 1), valid_to=date(2025, 12, 31)),
     dict(code="coastal_353", name="Xã đặc biệt khó khăn vùng bãi ngang ven biển",
@@ -93,9 +127,25 @@ def sibling_history_files(boundaries):
     return None, None
 
 
-def build_demo(*, session, boundaries=None, password="demo123", boundaries_2019=None, crosswalk=None):
+def sibling_reform_files(boundaries):
+    """{key: path} of the two reforms' files when all four sit next to the boundary file (as in
+    ../shared/geo/nghe-an/), else None."""
+    if not boundaries:
+        return None
+    from pathlib import Path
+
+    folder = Path(boundaries).parent
+    found = {key: folder / name for key, name in REFORM_FILES.items()}
+    return {key: str(path) for key, path in found.items()} if all(p.is_file() for p in found.values()) else None
+
+
+def build_demo(*, session, boundaries=None, password="demo123", boundaries_2019=None, crosswalk=None, reforms=None):
     """Create whatever of the demo is missing; return lines telling the user how to sign in.
-    With boundaries_2019 and crosswalk, also the 2019 hierarchy and coverage 2019-2023."""
+    With boundaries_2019 and crosswalk, also the 2019 hierarchy and coverage 2019-2023; with
+    reforms ({key: path} as sibling_reform_files gives), the structures of December 2024 and July
+    2025, each month's figures on the structure in force that month."""
+    from planner.services import hierarchy
+
     report = []
     version = session.exec(select(HierarchyVersion).where(HierarchyVersion.name == VERSION_NAME)).first()
     if version is None:
@@ -103,6 +153,9 @@ def build_demo(*, session, boundaries=None, password="demo123", boundaries_2019=
         report.append("Đã tạo 21 huyện và 460 xã (mã GSO thật) / created 21 districts, 460 communes.")
     else:
         report.append("Danh mục đã có, giữ nguyên / registry present, unchanged.")
+    if version.valid_to != REFORM_2024 - timedelta(days=1):  # a demo made before the reforms were known
+        version.valid_to = REFORM_2024 - timedelta(days=1)
+        session.commit()
     has_figures = session.exec(
         select(Denominator.id).join(Commune, Commune.id == Denominator.commune_id)
         .where(Commune.version_id == version.id).limit(1)
@@ -111,13 +164,19 @@ def build_demo(*, session, boundaries=None, password="demo123", boundaries_2019=
     if boundaries_2019 and crosswalk:
         old_version, lines = _load_2019(session, version, boundaries_2019, crosswalk)
         report.extend(lines)
+    new_versions = None
+    if reforms:
+        new_versions, lines = _load_reforms(session, version, reforms)
+        report.extend(lines)
     if has_figures is None:
         census = _census_in(session, old_version, version) if old_version is not None else None
         _build_figures(session, version, census=census)
-        report.append(f"Đã sinh số liệu minh họa 01/{YEAR}–{NEXT_YEAR_MONTHS:02d}/{YEAR + 1} / "
-                      f"generated demo coverage {YEAR}-01 to {YEAR + 1}-{NEXT_YEAR_MONTHS:02d}.")
-    report.extend(_build_users(session, version, password))
-    report.extend(_build_fieldwork(session, version))
+        report.append(f"Đã sinh số liệu minh họa 01/{YEAR}–{LAST_PERIOD:%m/%Y} / "
+                      f"generated demo coverage {YEAR}-01 to {LAST_PERIOD:%Y-%m}.")
+    hierarchy.refresh_current(session=session)
+    session.commit()
+    current = new_versions[-1] if new_versions else version
+    report.extend(_build_users(session, current, password, legacy=version if new_versions else None))
     if boundaries:
         from planner.services.boundaries import BoundaryImportError, has_boundaries, import_boundaries
         if has_boundaries(session=session, version_id=version.id):
@@ -133,7 +192,12 @@ def build_demo(*, session, boundaries=None, password="demo123", boundaries_2019=
         report.append("Chưa nạp ranh giới: thêm --boundaries FILE để vẽ bản đồ / no boundaries loaded.")
     if old_version is not None:
         report.append(_build_history(session, old_version, version))
-    report.extend(_build_plan(session, version))  # last: targets read the denominators of their year
+    if new_versions:
+        report.append(_rehome(session, version, *new_versions))
+    report.extend(_build_fieldwork(session, version, current))
+    report.extend(_build_plan(session, version, current))  # last: targets read the denominators of their year
+    if new_versions:
+        report.extend(_carry_agents_over(session, version, current))
     return report
 
 
@@ -142,7 +206,7 @@ def _build_structure(session):
     for other in session.exec(select(HierarchyVersion)).all():
         other.is_current = False
     version = HierarchyVersion(name=VERSION_NAME, valid_from=date(2020, 1, 1),
-                               valid_to=date(2024, 12, 31), is_current=True)
+                               valid_to=REFORM_2024 - timedelta(days=1), is_current=True)
     session.add(version)
     session.flush()
     province = Province(version_id=version.id, code=PROVINCE_CODE, name="Tỉnh Nghệ An")
@@ -170,7 +234,8 @@ def _bare(name):
 
 
 def _build_figures(session, version, census=None):
-    """2024 and 2025 figures. census ({commune id: 2019 census population}, optional) shapes the
+    """2024 to November 2026 on the 460 units (_rehome moves the months after a reform onto the
+    units then in force). census ({commune id: 2019 census population}, optional) shapes the
     communes' populations (same totals); without it they are drawn at random by kind and zone."""
     rng = random.Random(2024)
     shape = random.Random(2019)
@@ -197,23 +262,24 @@ def _build_figures(session, version, census=None):
             weight = rng.uniform(3, 8) if zone == "high" else rng.uniform(5, 11)
         if census and census.get(c.id):
             weight = census[c.id] * shape.uniform(0.97, 1.03)
-        region = None
-        if zone == "high":
-            region = "III" if rng.random() < 0.75 else "II" if rng.random() < 0.6 else "I"
-        elif zone == "mid":
-            region = rng.choice(["I", "I", "II", "III"]) if c.kind != "ward" else "I"
-        profile.append({"commune": c, "zone": zone, "weight": weight, "region": region, "dname": dname})
+        profile.append({"commune": c, "zone": zone, "weight": weight, "region": None, "dname": dname,
+                        "coastal_131": False, "coastal_353": False})
+    _assign_regions(profile, random.Random(861))
+    _assign_coastal(profile, random.Random(131))
 
-    # 86 communes lost state-funded HI cards: those that left Region III / the coastal list.
-    candidates = [p for p in profile if p["region"] in ("I", "II")]
-    coastal = [p for p in profile if p["dname"] in COASTAL_DISTRICTS and p["commune"].kind == "commune"]
-    rng.shuffle(candidates)
-    rng.shuffle(coastal)
-    # Kỳ Sơn's own lost-card communes first (the stable sort keeps the shuffle otherwise), so the
-    # border district a leader asks about has communes far behind the HI target.
-    candidates.sort(key=lambda p: p["dname"] != "Kỳ Sơn")
-    lost = (candidates[:70] + coastal[:LOST_CARD_COMMUNES])[:LOST_CARD_COMMUNES]
-    coastal_members = coastal[LOST_CARD_COMMUNES - min(70, len(candidates)):][:12]
+    # 86 communes lost state-funded HI cards when the lists changed in 2021 (seed 002): the coastal
+    # communes that left the list, the communes that went down to Region I, and (demo) others of
+    # the mountain and midland districts that left the old lists.
+    left_coast = [p for p in profile if p["coastal_131"] and not p["coastal_353"]]
+    region_one = [p for p in profile if p["region"] == "I"]
+    others = [p for p in profile if p["region"] is None and not p["coastal_131"] and p["zone"] != "low"
+              and p["commune"].kind == "commune"]
+    rng.shuffle(region_one)
+    rng.shuffle(others)
+    # Kỳ Sơn's own lost-card communes first, so the border district a leader asks about has
+    # communes far behind the HI target.
+    region_one.sort(key=lambda p: p["dname"] != "Kỳ Sơn")
+    lost = (left_coast + region_one + others)[:LOST_CARD_COMMUNES]
 
     populations = _largest_remainder([p["weight"] for p in profile], POPULATION_2024)
     labour = _largest_remainder([pop * rng.uniform(0.48, 0.57) for pop in populations], LABOUR_FORCE_2024)
@@ -236,73 +302,125 @@ def _build_figures(session, version, census=None):
         p["compulsory_share"] = 0.85 if p["commune"].kind == "ward" else 0.55
         session.add(Denominator(commune_id=p["commune"].id, year=YEAR, population=p["population"],
                                 labour_force=p["labour"], source=DEMO_SOURCE))
-        scheme_rows = []
+        memberships = []
         if p["region"]:
-            scheme_rows.append(("region_861", p["region"]))
+            memberships.append(("region_861", p["region"]))
         if p["dname"] in POOR_DISTRICTS:
-            scheme_rows.append(("poor_district", "yes"))
-        for code, category in scheme_rows:
+            memberships.append(("poor_district", "yes"))
+        if p["coastal_131"]:
+            memberships.append(("coastal_131", "yes"))
+        if p["coastal_353"]:
+            memberships.append(("coastal_353", "yes"))
+        for code, category in memberships:
             session.add(ClassificationMembership(scheme_id=schemes[code].id, commune_id=p["commune"].id,
                                                  category=category, valid_from=schemes[code].valid_from,
                                                  valid_to=schemes[code].valid_to))
-    for p in coastal_members:
-        if id(p) not in lost_ids:
-            session.add(ClassificationMembership(scheme_id=schemes["coastal_353"].id,
-                                                 commune_id=p["commune"].id, category="yes",
-                                                 valid_from=date(2022, 1, 1), valid_to=date(2025, 12, 31)))
 
-    # December totals hit the published figures exactly; earlier months ramp up to them.
+    # December totals hit the published figures exactly; January starts a month's growth above
+    # the published end of 2023 (93% HI, 24.9% SI), the communes that lost cards gaining most.
     hi_dec = _largest_remainder([p["population"] * p["hi_rate"] for p in profile], HI_PARTICIPANTS_2024)
     si_dec = _largest_remainder([p["labour"] * p["si_rate"] for p in profile], SI_PARTICIPANTS_2024)
     _cap_and_redistribute(hi_dec, [p["population"] for p in profile])
+    hi_growth = [rng.uniform(2.0, 4.0) if id(p) in lost_ids else rng.uniform(0.2, 1.0) for p in profile]
+    si_growth = [rng.uniform(0.6, 1.4) for _p in profile]
+    hi_k = _growth_scale(hi_dec, hi_growth, HI_2023_12 + round((HI_PARTICIPANTS_2024 - HI_2023_12) / 12))
+    si_k = _growth_scale(si_dec, si_growth, SI_2023_12 + round((SI_PARTICIPANTS_2024 - SI_2023_12) / 12))
+    rows = []
     for i, p in enumerate(profile):
-        growth = rng.uniform(0.01, 0.05) if id(p) not in lost_ids else rng.uniform(0.06, 0.12)
         for month in range(1, 13):
-            factor = 1 - growth * (12 - month) / 11
-            hi = min(p["population"], round(hi_dec[i] * factor))
-            si = round(si_dec[i] * (1 - growth / 2 * (12 - month) / 11))
-            compulsory = round(si * p["compulsory_share"])
-            session.add(CoverageRecord(
-                commune_id=p["commune"].id, period=date(YEAR, month, 1), hi_participants=hi,
-                si_compulsory=compulsory, si_voluntary=si - compulsory,
-                ui_participants=round(compulsory * 0.86), source=DEMO_SOURCE))
-        _next_year(session, rng, p, hi_dec[i], si_dec[i], lost=id(p) in lost_ids)
+            hi = min(p["population"], round(hi_dec[i] * (1 - hi_k * hi_growth[i] * (12 - month) / 11)))
+            si = round(si_dec[i] * (1 - si_k * si_growth[i] * (12 - month) / 11))
+            rows.append(_record(p, date(YEAR, month, 1), hi, si))
+        rows.extend(_after_2024(session, rng, p, hi_dec[i], si_dec[i], lost=id(p) in lost_ids))
+    session.flush()
+    session.execute(insert(CoverageRecord.__table__), rows)
     session.commit()
 
 
-def _next_year(session, rng, p, hi_dec, si_dec, *, lost):
-    """January to October of the following year, so a plan for it has actuals to track: the
+def _growth_scale(december, weights, january_total):
+    """k such that sum(december[i] * (1 - k * weights[i])) == january_total (to rounding)."""
+    return (sum(december) - january_total) / sum(d * w for d, w in zip(december, weights))
+
+
+def _record(p, period, hi, si):
+    compulsory = round(si * p["compulsory_share"])
+    return dict(commune_id=p["commune"].id, period=period, hi_participants=hi, si_compulsory=compulsory,
+                si_voluntary=si - compulsory, ui_participants=round(compulsory * 0.86), source=DEMO_SOURCE)
+
+
+def _assign_regions(profile, rng):
+    """Region I/III of Decision 861/QĐ-TTg to the published counts: per district where published,
+    the rest in the other mountain and midland districts. Townships and wards are Region I first."""
+    for p in profile:
+        p["region"] = None
+    counts = dict(REGION_861_BY_DISTRICT)
+    rest = {"III": REGION_861_TOTAL["III"] - sum(c[0] for c in counts.values()),
+            "I": REGION_861_TOTAL["I"] - sum(c[1] for c in counts.values())}
+    others = [p for p in profile if p["dname"] in REGION_861_OTHER_DISTRICTS]
+    sizes = [sum(1 for p in others if p["dname"] == d) for d in REGION_861_OTHER_DISTRICTS]
+    for name, three, one in zip(REGION_861_OTHER_DISTRICTS, _largest_remainder(sizes, rest["III"]),
+                                _largest_remainder(sizes, rest["I"])):
+        counts[name] = (three, one)
+    for name, (three, one) in counts.items():
+        units = [p for p in profile if p["dname"] == name]
+        rng.shuffle(units)
+        units.sort(key=lambda p: p["commune"].kind == "commune")  # townships and wards first: Region I
+        for p in units[:one]:
+            p["region"] = "I"
+        for p in [u for u in units[one:] if u["commune"].kind == "commune"][:three]:
+            p["region"] = "III"
+
+
+def _assign_coastal(profile, rng):
+    """The real 2016-2020 coastal list (131/QĐ-TTg) by name; a demo share of it kept on the
+    2021-2025 list (353/QĐ-TTg)."""
+    from geo.names import split_kind
+
+    wanted = {(d, n) for d, names in COASTAL_131.items() for n in names}
+    members = [p for p in profile if (p["dname"], split_kind(p["commune"].name)[1]) in wanted]
+    for p in members:
+        p["coastal_131"] = True
+    for p in rng.sample(members, min(COASTAL_353_KEPT, len(members))):
+        p["coastal_353"] = True
+
+
+def _after_2024(session, rng, p, hi_dec, si_dec, *, lost):
+    """January 2025 to November 2026 (rows to insert), with the denominators of 2025 and 2026: the
     population grows a little, communes that lost cards win people back faster."""
-    population = round(p["population"] * 1.006)
-    labour = round(p["labour"] * 1.004)
-    session.add(Denominator(commune_id=p["commune"].id, year=YEAR + 1, population=population,
-                            labour_force=labour, source=DEMO_SOURCE))
+    denominators = {}
+    for year, (pop_factor, labour_factor) in {YEAR + 1: (1.006, 1.004), YEAR + 2: (1.012, 1.008)}.items():
+        denominators[year] = (round(p["population"] * pop_factor), round(p["labour"] * labour_factor))
+        session.add(Denominator(commune_id=p["commune"].id, year=year, population=denominators[year][0],
+                                labour_force=denominators[year][1], source=DEMO_SOURCE))
     hi_gain = rng.uniform(0.03, 0.09) if lost else rng.uniform(-0.004, 0.012)
     si_gain = rng.uniform(0.0, 0.09)
-    for month in range(1, NEXT_YEAR_MONTHS + 1):
-        hi = min(population, round(hi_dec * (1 + hi_gain * month / 12)))
-        si = round(si_dec * (1 + si_gain * month / 12))
-        compulsory = round(si * p["compulsory_share"])
-        session.add(CoverageRecord(
-            commune_id=p["commune"].id, period=date(YEAR + 1, month, 1), hi_participants=hi,
-            si_compulsory=compulsory, si_voluntary=si - compulsory,
-            ui_participants=round(compulsory * 0.86), source=DEMO_SOURCE))
+    rows = []
+    for k in range(1, MONTHS_AFTER + 1):
+        period = date(YEAR + 1 + (k - 1) // 12, (k - 1) % 12 + 1, 1)
+        hi = min(denominators[period.year][0], round(hi_dec * (1 + hi_gain * k / 12)))
+        si = round(si_dec * (1 + si_gain * k / 12))
+        rows.append(_record(p, period, hi, si))
+    return rows
 
 
 FORMATS = ("propaganda", "policy_dialogue", "customer", "small_group")
 GROUPS = ("farmers", "traders", "unemployed_workers", "returned_workers", "students", "ethnic_minority_lost_cards")
 
 
-def _build_fieldwork(session, version):
-    """A campaign, and for every demo agent two hamlet conferences and eight activity days a
-    month (January to October of the demo's second year): mostly approved, the last weeks
-    waiting for review, a few returned; cash handed over monthly, with some differences."""
+def _build_fieldwork(session, version, current):
+    """The district offices' conferences of January-November 2024 on the 460 units (the published
+    1,086 conferences and 47,663 attendees); a campaign, and for every demo agent of the current
+    structure two hamlet conferences and eight activity days a month (January to November of
+    FIELD_YEAR): mostly approved, the last weeks waiting for review, a few returned; cash handed
+    over monthly, with some differences; the offices' own conferences where no agent works."""
     from planner.models import Activity, Campaign, CashHandover, Conference, UserCommune
 
     if session.exec(select(Conference.id).limit(1)).first() is not None:
         return ["Dữ liệu thực địa minh họa đã có, giữ nguyên / demo field work present, unchanged."]
     rng = random.Random(2025)
-    year = YEAR + 1
+    year, last = FIELD_YEAR, LAST_PERIOD.month
+    n = _conferences_2024(session, version)
+    n += _legacy_activity(session, version)
     campaign = Campaign(name="Tháng vận động triển khai BHXH toàn dân (minh họa)", start_date=date(year, 7, 1),
                         end_date=date(year, 7, 31), target_groups="farmers,traders,returned_workers",
                         created_by="demo")
@@ -310,13 +428,12 @@ def _build_fieldwork(session, version):
     session.flush()
     agents = session.exec(
         select(User, UserCommune.commune_id).join(UserCommune, UserCommune.user_id == User.id)
-        .where(User.role == "agent", User.username.like("agent-%"))).all()
-    lost = {c.id for c in session.exec(select(Commune).where(Commune.version_id == version.id,
-                                                             Commune.lost_state_hi_people > 0))}
-    n = 0
+        .join(Commune, Commune.id == UserCommune.commune_id)
+        .where(User.role == "agent", User.username.like("agent-%"), Commune.version_id == current.id)).all()
+    lost = _lost_in(session, version, current)
     for agent, commune_id in agents:
-        for month in range(1, NEXT_YEAR_MONTHS + 1):
-            last_month = month == NEXT_YEAR_MONTHS
+        for month in range(1, last + 1):
+            last_month = month == last
             for k in range(2):
                 n += 1
                 day = date(year, month, rng.randint(1, 27))
@@ -328,7 +445,7 @@ def _build_fieldwork(session, version):
                     device_id=f"demo-conf-{n:06d}", campaign_id=campaign.id if month == 7 else None,
                     commune_id=commune_id, hamlet=f"Xóm {rng.randint(1, 12)}", held_on=day,
                     start_time=time(19, 30) if commune_id in lost else time(8, 0), format=rng.choice(FORMATS),
-                    audience_groups=",".join(groups), chair="Lãnh đạo BHXH huyện",
+                    audience_groups=",".join(groups), chair="Lãnh đạo BHXH cơ sở",
                     speakers="Đại diện UBND xã; cán bộ BHXH", attendees=attendees, attendees_men=men,
                     attendees_women=attendees - men,
                     attendees_ethnic_minority=attendees // 2 if commune_id in lost else 0,
@@ -358,16 +475,87 @@ def _build_fieldwork(session, version):
                 session.add(CashHandover(agent_id=agent.id, handed_on=date(year, month, 28),
                                          amount_vnd=max(1, collected_month - short), received_by="demo",
                                          note="Nộp tiền thu trong tháng (minh họa)"))
-    n += _district_conferences(session, version, year, {commune_id for _agent, commune_id in agents}, lost, n)
+    n += _district_conferences(session, current, year, {commune_id for _agent, commune_id in agents}, lost, n,
+                               last_month=last - 1)
     session.commit()
     return [f"Đã sinh dữ liệu thực địa minh họa cho {len(agents)} nhân viên thu / demo field work for "
             f"{len(agents)} agents."]
 
 
-def _district_conferences(session, version, year, agent_communes, lost, n):
-    """Conferences the district office holds itself in communes no demo agent serves: none to four
-    from January to September, approved, so 'days since the last conference' differs from commune
-    to commune. Returns how many were made."""
+def _lost_in(session, version, current):
+    """Ids of the current structure's communes that hold people who lost state-funded HI cards
+    (their own figure, or one of the units they were made of)."""
+    from planner.models import CrosswalkLink
+
+    lost = {c.id for c in session.exec(select(Commune).where(Commune.version_id == version.id,
+                                                             Commune.lost_state_hi_people > 0))}
+    if current.id == version.id:
+        return lost
+    return set(session.exec(select(CrosswalkLink.to_commune_id).join(Commune, Commune.id == CrosswalkLink.to_commune_id)
+                            .where(CrosswalkLink.from_commune_id.in_(lost), Commune.version_id == current.id)).all())
+
+
+CONFERENCES_2024 = 1_086        # January-November 2024 (baonghean.vn): conferences held in the province
+ATTENDEES_2024 = 47_663         # ... and their attendees
+
+
+def _conferences_2024(session, version):
+    """The published January-November 2024 conferences, held by the district offices, spread over
+    the 460 units (which commune and day is demo data). They stay on the units they were held in
+    and count in the new communes through the crosswalk. Returns how many were made."""
+    from planner.models import Conference
+
+    rng = random.Random(2024_11)
+    communes = session.exec(select(Commune).where(Commune.version_id == version.id).order_by(Commune.code)).all()
+    lost = {c.id for c in communes if c.lost_state_hi_people}
+    picks = [rng.choice(communes) for _ in range(CONFERENCES_2024)]
+    attendees = _largest_remainder([rng.uniform(25, 70) for _ in picks], ATTENDEES_2024)
+    for k, (commune, people) in enumerate(zip(picks, attendees)):
+        men = rng.randint(people // 3, people // 2)
+        groups = rng.sample(GROUPS[:5], 2) + (["ethnic_minority_lost_cards"] if commune.id in lost else [])
+        session.add(Conference(
+            device_id=f"demo-conf-2024-{k:05d}", commune_id=commune.id, hamlet=f"Xóm {rng.randint(1, 12)}",
+            held_on=date(YEAR, rng.randint(1, 11), rng.randint(1, 27)),
+            start_time=time(19, 30) if commune.id in lost else time(8, 0), format=rng.choice(FORMATS),
+            audience_groups=",".join(groups), chair="Giám đốc BHXH huyện", speakers="Cán bộ BHXH huyện",
+            attendees=people, attendees_men=men, attendees_women=people - men,
+            attendees_ethnic_minority=people // 2 if commune.id in lost else 0,
+            reg_voluntary_si=rng.randint(0, 4), reg_household_hi=rng.randint(0, 8), prospects=rng.randint(3, 15),
+            cost_vnd=rng.choice([1_000_000, 1_500_000, 2_000_000]), status="approved", reviewed_by="demo"))
+    return CONFERENCES_2024
+
+
+def _legacy_activity(session, version):
+    """The 2024 agent's household visits on the old communes (September-November 2024, approved):
+    they stay on those units after the reforms."""
+    from planner.models import Activity, UserCommune
+
+    agent = session.exec(select(User).where(User.username == LEGACY_AGENT)).first()
+    if agent is None:
+        return 0
+    communes = session.exec(select(UserCommune.commune_id).join(Commune, Commune.id == UserCommune.commune_id)
+                            .where(UserCommune.user_id == agent.id, Commune.version_id == version.id)).all()
+    rng = random.Random(16663)
+    made = 0
+    for month in (9, 10, 11):
+        for commune_id in communes:
+            for _ in range(3):
+                made += 1
+                vsi, hhi = rng.randint(0, 2), rng.randint(0, 4)
+                amount = vsi * 1_650_000 + hhi * 1_263_600
+                session.add(Activity(
+                    device_id=f"demo-act-2024-{made:04d}", agent_id=agent.id, commune_id=commune_id,
+                    done_on=date(YEAR, month, rng.randint(1, 28)), household_visits=rng.randint(5, 15),
+                    new_voluntary_si=vsi, new_household_hi=hhi, renewed_household_hi=rng.randint(0, 4),
+                    amount_collected_vnd=amount, receipts_issued=vsi + hhi, receipts_amount_vnd=amount,
+                    status="approved", created_by_id=agent.id))
+    return made
+
+
+def _district_conferences(session, version, year, agent_communes, lost, n, last_month=9):
+    """Conferences the district (or grassroots) office holds itself in communes no demo agent
+    serves: none to four from January to last_month, approved, so 'days since the last
+    conference' differs from commune to commune. Returns how many were made."""
     from planner.models import Conference
 
     rng = random.Random(2026)  # its own generator: the agents' entries stay as they were
@@ -376,7 +564,7 @@ def _district_conferences(session, version, year, agent_communes, lost, n):
     for commune_id in communes:
         if commune_id in agent_communes:
             continue
-        for month in sorted(rng.sample(range(1, NEXT_YEAR_MONTHS), rng.choice((0, 1, 1, 2, 3, 4)))):
+        for month in sorted(rng.sample(range(1, last_month + 1), rng.choice((0, 1, 1, 2, 3, 4)))):
             made += 1
             attendees = rng.randint(30, 120)
             men = rng.randint(attendees // 3, attendees // 2)
@@ -385,8 +573,8 @@ def _district_conferences(session, version, year, agent_communes, lost, n):
                 device_id=f"demo-conf-d{n + made:06d}", commune_id=commune_id, hamlet=f"Bản {rng.randint(1, 15)}",
                 held_on=date(year, month, rng.randint(1, 27)),
                 start_time=time(19, 30) if commune_id in lost else time(14, 0), format=rng.choice(FORMATS),
-                audience_groups=",".join(groups), chair="Giám đốc BHXH huyện",
-                speakers="Đại diện Đảng ủy, UBND xã; cán bộ BHXH huyện", attendees=attendees, attendees_men=men,
+                audience_groups=",".join(groups), chair="Giám đốc BHXH cơ sở",
+                speakers="Đại diện Đảng ủy, UBND xã; cán bộ BHXH", attendees=attendees, attendees_men=men,
                 attendees_women=attendees - men, attendees_ethnic_minority=attendees // 2 if commune_id in lost else 0,
                 reg_voluntary_si=rng.randint(0, 6), reg_household_hi=rng.randint(0, 12),
                 prospects=rng.randint(5, 25), cost_vnd=rng.choice([1_500_000, 2_000_000, 3_000_000]),
@@ -409,13 +597,21 @@ def _cap_and_redistribute(values, caps):
         i += 1
 
 
-def _build_users(session, version, password):
+LEGACY_AGENT = "agent-16663"  # served three communes of Vinh in 2024; carried across the reforms
+
+
+def _build_users(session, version, password, legacy=None):
+    """admin, leader, a head per district (or office area) of the current version and an agent
+    for each of its first three communes; with legacy (the 2020-2024 version), also the agent who
+    served three of its communes in 2024, whose communes are carried across the reforms."""
     existing = set(session.exec(select(User.username)).all())
     lines = []
+    offices = version.middle_level == "office"
     districts = session.exec(select(District).where(District.version_id == version.id).order_by(District.code)).all()
     wanted = [("admin", "admin", {}, "Quản trị hệ thống"), ("leader", "leader", {}, "Lãnh đạo BHXH tỉnh")]
     for d in districts:
-        wanted.append((f"head-{d.code}", "district_head", {"district_code": d.code}, f"Giám đốc BHXH {d.name}"))
+        wanted.append((f"head-{d.code}", "district_head", {"district_code": d.code},
+                       f"Giám đốc {d.name}" if offices else f"Giám đốc BHXH {d.name}"))
         communes = session.exec(select(Commune).where(Commune.district_id == d.id).order_by(Commune.code).limit(3)).all()
         for c in communes:
             wanted.append((f"agent-{c.code}", "agent", {"commune_codes": [c.code]}, f"Nhân viên thu {c.name}"))
@@ -429,42 +625,79 @@ def _build_users(session, version, password):
                     password_hash=shared_hash,
                     full_name=full_name, commit=False, **scope_kwargs)
         created += 1
+    if legacy is not None and LEGACY_AGENT not in existing:
+        from planner.models import UserCommune
+
+        old = session.exec(select(Commune).join(District, District.id == Commune.district_id)
+                           .where(Commune.version_id == legacy.id, District.code == "412")
+                           .order_by(Commune.code).limit(3)).all()
+        user = User(username=LEGACY_AGENT, role="agent", password_hash=shared_hash, district_id=old[0].district_id,
+                    full_name="Nhân viên thu (từ 2024) " + ", ".join(c.name for c in old))
+        session.add(user)
+        session.flush()
+        for c in old:
+            session.add(UserCommune(user_id=user.id, commune_id=c.id))
+        created += 1
     session.commit()
     lines.append(f"Người dùng minh họa: {created} mới / demo users: {created} new.")
-    lines.append(f"Đăng nhập / sign in: leader, admin, head-<mã huyện> (vd. head-417), "
+    head = "head-<mã BHXH cơ sở>" if offices else "head-<mã huyện>"
+    lines.append(f"Đăng nhập / sign in: leader, admin, {head} (vd. head-417), "
                  f"agent-<mã xã> (vd. {agent_example}) — mật khẩu / password: {password}")
     return lines
+
+
+def _carry_agents_over(session, legacy, current):
+    """Propose the 2024 agent's communes onto their successors of today: an admin approves or
+    rejects them on the carry-over page (/offices/carry-over) before they take effect."""
+    from planner.services import carry_over
+
+    counts = carry_over.propose(session=session, from_version=legacy, to_version=current)
+    waiting = carry_over.pending_count(session=session)
+    return [f"Đề xuất chuyển địa bàn nhân viên thu sang xã mới: {counts['created']} mới, {waiting} chờ duyệt / "
+            f"agents' communes carried over: {counts['created']} new proposals, {waiting} waiting for an admin."]
 
 
 # Published provincial targets (shared/facts): HI % of the population, SI % of the labour force.
 PUBLISHED_TARGETS = {2020: {"hi_coverage": 90.6, "si_coverage": 16.09},
                      2023: {"hi_coverage": 93.0, "si_coverage": 24.9},
                      2025: {"hi_coverage": 95.0, "si_coverage": 26.5}}
-PLAN_YEAR = YEAR + 1  # the year the demo's plan is split down to districts and communes
+# Not published (yet): the demo's own plan for the years after, labelled as demo data.
+DEMO_TARGETS = {2026: {"hi_coverage": 95.5, "si_coverage": 28.0},
+                2027: {"hi_coverage": 96.0, "si_coverage": 30.0}}
+PLAN_YEARS = (2025, 2026, 2027)  # split down to office areas and the 130 communes
+PLAN_YEARS_WITHOUT_REFORMS = (2025,)  # a demo of the 460 units alone splits its last plan only
 
 
-def _build_plan(session, version):
-    """The province's published targets for 2020, 2023 and 2025; the 2025 plan split to districts
-    and on to communes by population (every unit the province's rate), as a leader would do it on
-    /targets. Through the target service, so every target has its revision and audit trail."""
+def _build_plan(session, version, current):
+    """The province's published targets for 2020, 2023 and 2025 and the demo's for 2026 and 2027,
+    each on the province of the structure in force in its year; the 2025-2027 plans split to
+    districts (office areas) and on to communes by population (every unit the province's rate),
+    as a leader would do it on /targets. Through the target service, so every target has its
+    revision and audit trail."""
     from planner.models import Province, Target
-    from planner.services import targets
+    from planner.services import hierarchy, targets
 
     if session.exec(select(Target.id).where(Target.level == "province").limit(1)).first() is not None:
         return ["Chỉ tiêu minh họa đã có, giữ nguyên / demo targets present, unchanged."]
     leader = session.exec(select(User).where(User.username == "leader")).one()
-    province = session.exec(select(Province).where(Province.version_id == version.id)).one()
+    split_years = PLAN_YEARS if current.id != version.id else PLAN_YEARS_WITHOUT_REFORMS
     made = 0
-    for year, rates in PUBLISHED_TARGETS.items():
+    plan = [(year, rates, "Chỉ tiêu tỉnh đã công bố (minh họa)") for year, rates in PUBLISHED_TARGETS.items()]
+    plan += [(year, rates, "Chỉ tiêu minh họa, chưa công bố") for year, rates in DEMO_TARGETS.items()]
+    for year, rates, reason in plan:
+        in_force = hierarchy.version_for(session=session, day=date(year, 12, 31))
+        if year in split_years or in_force is None:
+            in_force = current
+        province = session.exec(select(Province).where(Province.version_id == in_force.id)).one()
         for metric, rate in rates.items():
             parent = targets.set_target(session=session, user=leader, metric=metric, level="province",
                                         unit_id=province.id, year=year, value=rate, status="assigned",
-                                        reason="Chỉ tiêu tỉnh đã công bố (minh họa)")
+                                        reason=reason)
             made += 1
-            if year != PLAN_YEAR:
+            if year not in split_years:
                 continue
             queue = [parent]
-            while queue:  # province -> districts -> communes
+            while queue:  # province -> districts (office areas) -> communes
                 unit = queue.pop()
                 _level, rows = targets.propose(session=session, parent=unit, rule="population")
                 if not rows:
@@ -476,7 +709,8 @@ def _build_plan(session, version):
                 made += len(children)
                 queue.extend(c for c in children if c.level == "district")
     session.commit()
-    return [f"Đã giao {made} chỉ tiêu minh họa (kế hoạch tỉnh 2020, 2023, 2025; năm {PLAN_YEAR} phân bổ tới xã) / "
+    years = ", ".join(str(y) for y in split_years)
+    return [f"Đã giao {made} chỉ tiêu minh họa (kế hoạch tỉnh 2020, 2023, 2025–2027; năm {years} phân bổ tới xã) / "
             f"{made} demo targets."]
 
 
@@ -534,6 +768,87 @@ def _load_2019(session, version, boundaries_2019, crosswalk):
     return old, lines
 
 
+def _load_reforms(session, version, files):
+    """The 412 units of December 2024 and the 130 communes of July 2025 (office areas from the
+    former districts) with their boundaries, and the two official crosswalks, each only if
+    missing. Returns ((the 412 version, the 130 version) or None, report lines)."""
+    from planner.models import CrosswalkLink
+    from planner.services import hierarchy
+
+    lines, made = [], []
+    specs = ((VERSION_2024_12_NAME, files["units_2024_12"], REFORM_2024, REFORM_2025 - timedelta(days=1)),
+             (VERSION_2025_07_NAME, files["units_2025_07"], REFORM_2025, None))
+    for name, path, valid_from, valid_to in specs:
+        found = session.exec(select(HierarchyVersion).where(HierarchyVersion.name == name)).first()
+        if found is None:
+            try:
+                found, districts, communes = hierarchy.import_version(
+                    session=session, path=path, name=name, valid_from=valid_from, valid_to=valid_to,
+                    with_population=False, with_boundaries=True)
+            except hierarchy.HierarchyError as exc:
+                return None, lines + [f"Không nạp được danh mục {name} / hierarchy not loaded: {exc}"]
+            middle = "BHXH cơ sở" if found.middle_level == "office" else "huyện"
+            lines.append(f"Đã nạp danh mục {name}: {districts} {middle}, {communes} xã, có ranh giới / "
+                         f"loaded {communes} units in {districts} {found.middle_level} areas.")
+        made.append(found)
+    for old, new, key in ((version, made[0], "crosswalk_2024_12"), (made[0], made[1], "crosswalk_2025_07")):
+        linked = session.exec(select(CrosswalkLink.id).join(Commune, Commune.id == CrosswalkLink.from_commune_id)
+                              .where(Commune.version_id == old.id, CrosswalkLink.hops == 1).limit(1)).first()
+        if linked is not None:
+            continue
+        with open(files[key], "rb") as fh:
+            count, errors = hierarchy.import_crosswalk(session=session, data=fh.read(), from_version=old,
+                                                       to_version=new)
+        if errors:
+            return None, lines + ["Bảng chuyển đổi không dùng được / crosswalk not loaded: " + "; ".join(errors[:5])]
+        lines.append(f"Đã nạp bảng chuyển đổi {old.name} → {new.name}: {count} liên kết / crosswalk: {count} links.")
+    return tuple(made), lines
+
+
+def _rehome(session, version, v412, v130):
+    """Keep every month on the structure in force then: the generated months from December 2024
+    to June 2025 are summed onto the 412 units, those from July 2025 onto the 130 communes (every
+    old unit goes whole into one new unit, so the sums are exact and province totals unchanged);
+    the 2025 denominators go onto both, those of 2026 onto the 130."""
+    from sqlalchemy import and_, delete, func, literal
+    from planner.models import CrosswalkLink
+
+    present = session.exec(select(CoverageRecord.id).join(Commune, Commune.id == CoverageRecord.commune_id)
+                           .where(Commune.version_id == v130.id).limit(1)).first()
+    if present is not None:
+        return "Số liệu theo danh mục mới đã có, giữ nguyên / figures on the new structures present, unchanged."
+    old_ids = select(Commune.id).where(Commune.version_id == version.id)
+
+    def links_into(target):
+        return and_(CrosswalkLink.from_commune_id.in_(old_ids),
+                    CrosswalkLink.to_commune_id.in_(select(Commune.id).where(Commune.version_id == target.id)))
+
+    moved = 0
+    for target, first, last in ((v412, REFORM_2024, REFORM_2025 - timedelta(days=1)), (v130, REFORM_2025, LAST_PERIOD)):
+        cols = ("hi_participants", "si_compulsory", "si_voluntary", "ui_participants")
+        source = (select(CrosswalkLink.to_commune_id, CoverageRecord.period,
+                         *[func.sum(getattr(CoverageRecord, c)) for c in cols], literal(DEMO_SOURCE))
+                  .join(CrosswalkLink, CrosswalkLink.from_commune_id == CoverageRecord.commune_id)
+                  .where(links_into(target), CoverageRecord.period >= first, CoverageRecord.period <= last)
+                  .group_by(CrosswalkLink.to_commune_id, CoverageRecord.period))
+        moved += session.execute(insert(CoverageRecord.__table__).from_select(
+            ["commune_id", "period", *cols, "source"], source)).rowcount or 0
+    session.execute(delete(CoverageRecord).where(CoverageRecord.commune_id.in_(old_ids),
+                                                 CoverageRecord.period >= REFORM_2024))
+    for target, years in ((v412, (YEAR + 1,)), (v130, (YEAR + 1, YEAR + 2))):
+        source = (select(CrosswalkLink.to_commune_id, Denominator.year, func.sum(Denominator.population),
+                         func.sum(Denominator.labour_force), literal(DEMO_SOURCE))
+                  .join(CrosswalkLink, CrosswalkLink.from_commune_id == Denominator.commune_id)
+                  .where(links_into(target), Denominator.year.in_(years))
+                  .group_by(CrosswalkLink.to_commune_id, Denominator.year))
+        session.execute(insert(Denominator.__table__).from_select(
+            ["commune_id", "year", "population", "labour_force", "source"], source))
+    session.execute(delete(Denominator).where(Denominator.commune_id.in_(old_ids), Denominator.year > YEAR))
+    session.commit()
+    return (f"Đã chuyển {moved} bản ghi 12/2024–{LAST_PERIOD:%m/%Y} sang danh mục đang có hiệu lực từng tháng "
+            f"(412 xã, rồi 130 xã) / {moved} monthly records kept on the structure in force each month.")
+
+
 def _links(session, old):
     """[(2019 commune id, its 2020 successor's id, 2019 census population)] in code order."""
     from planner.models import CrosswalkLink
@@ -542,7 +857,7 @@ def _links(session, old):
         select(CrosswalkLink.from_commune_id, CrosswalkLink.to_commune_id, Denominator.population)
         .join(Commune, Commune.id == CrosswalkLink.from_commune_id)
         .join(Denominator, (Denominator.commune_id == Commune.id) & (Denominator.year == 2019))
-        .where(Commune.version_id == old.id).order_by(Commune.code)).all()
+        .where(Commune.version_id == old.id, CrosswalkLink.hops == 1).order_by(Commune.code)).all()
 
 
 def _census_in(session, old, version):
@@ -588,7 +903,15 @@ def _build_history(session, old, version):
         pop = {y: round(census + (d24.population - census) * (y - 2019) / (YEAR - 2019)) for y in range(2019, YEAR)}
         labour = {y: round(pop[y] * ratio) for y in pop}
         units.append({"commune": c, "pop": pop, "labour": labour, "ratio": ratio, "end": e,
-                      "pop24": d24.population, "lost": (c.lost_state_hi_people or 0) > 0})
+                      "pop24": d24.population, "labour24": d24.labour_force,
+                      "lost": (c.lost_state_hi_people or 0) > 0})
+    # 2023: the denominators the published end-of-2023 rates imply (93% HI, 24.9% SI), shaped
+    # like 2024's.
+    for u, pop23, labour23 in zip(units, _largest_remainder([u["pop24"] for u in units], POPULATION_2023),
+                                  _largest_remainder([u["labour24"] for u in units], LABOUR_FORCE_2023)):
+        u["pop"][YEAR - 1], u["labour"][YEAR - 1] = pop23, labour23
+    for u in units:
+        c, pop, labour = u["commune"], u["pop"], u["labour"]
         for y in range(2020, YEAR):
             session.add(Denominator(commune_id=c.id, year=y, population=pop[y], labour_force=labour[y],
                                     source=DEMO_SOURCE))
@@ -602,7 +925,7 @@ def _build_history(session, old, version):
         row.source = f"{DEMO_SOURCE}; dân số: Tổng điều tra 1/4/2019"[:255]
 
     # Anchor months (t counted from 2019-01; t = 60 is the demo's January 2024, fixed).
-    A0, A19, A20, A22, DROP_FROM, DROP_TO, END = 0, 11, 20, 47, 48, 54, 60
+    A0, A19, A20, A22, DROP_FROM, DROP_TO, A23, END = 0, 11, 20, 47, 48, 54, 59, 60
     province_pop = {y: sum(u["pop"][y] for u in units) for y in range(2019, YEAR)}
     province_labour = {y: sum(u["labour"][y] for u in units) for y in range(2019, YEAR)}
     for u in units:
@@ -639,6 +962,15 @@ def _build_history(session, old, version):
         u["sv"][A22] = round(_interpolate(u["sv"], A22, end=u["end"].si_voluntary, end_t=END))
     si_2022 = round(SI_RATE_2022_12 * province_labour[2022])
     _calibrate(units, "sc", A22, si_2022 - sum(u["sv"][A22] for u in units))
+    # December 2023: the published totals, each commune just below its January 2024.
+    for u in units:
+        e = u["end"]
+        u["hi"][A23] = min(e.hi_participants, u["pop"][YEAR - 1])
+        u["sv"][A23], u["sc"][A23] = e.si_voluntary, e.si_compulsory
+    _calibrate(units, "hi", A23, HI_2023_12)
+    _calibrate(units, "sv", A23, round(SI_2023_12 * sum(u["end"].si_voluntary for u in units)
+                                       / sum(u["end"].si_voluntary + u["end"].si_compulsory for u in units)))
+    _calibrate(units, "sc", A23, SI_2023_12 - sum(u["sv"][A23] for u in units))
 
     records = []
     for u in units:

@@ -6,7 +6,8 @@ import re
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, select, true, union_all
+from sqlalchemy.orm import aliased
 
 from geo.io import BoundaryFileError, read_vector
 from geo.matching import detect_fields, normalise_code
@@ -448,67 +449,80 @@ def rebuild_chains(*, session):
     return len(rows)
 
 
+def _ranked(rows, key):
+    """Keep, per (commune, key), only the figures of one source: the commune's own, or else those
+    of the newest older structure that has any. So a month (or year) recorded on two older
+    structures is never counted twice in a newer one. rows: a union with columns commune_id,
+    <key>, value, own (1/0) and src_from (the source version's valid_from)."""
+    rank = func.rank().over(partition_by=(rows.c.commune_id, rows.c[key]),
+                            order_by=(rows.c.own.desc(), rows.c.src_from.desc())).label("rank")
+    ranked = select(rows.c.commune_id, rows.c[key], rows.c.value, rank).subquery()
+    return select(ranked.c.commune_id, ranked.c[key], ranked.c.value).where(ranked.c.rank == 1).subquery()
+
+
+def _with_sources(version, model, key_column, value, where_key):
+    """A union of this version's own figures and older units' figures carried over by the
+    crosswalk (times the share), each row with its source's rank columns (own, src_from)."""
+    source = aliased(Commune)
+    own = (select(model.commune_id.label("commune_id"), key_column.label("key"), value.label("value"),
+                  literal(1).label("own"), HierarchyVersion.valid_from.label("src_from"))
+           .join(source, source.id == model.commune_id)
+           .join(HierarchyVersion, HierarchyVersion.id == source.version_id)
+           .where(source.version_id == version.id, where_key))
+    target = aliased(Commune)
+    mapped = (select(CrosswalkLink.to_commune_id.label("commune_id"), key_column.label("key"),
+                     (value * CrosswalkLink.share).label("value"), literal(0).label("own"),
+                     HierarchyVersion.valid_from.label("src_from"))
+              .join(CrosswalkLink, CrosswalkLink.from_commune_id == model.commune_id)
+              .join(target, target.id == CrosswalkLink.to_commune_id)
+              .join(source, source.id == model.commune_id)
+              .join(HierarchyVersion, HierarchyVersion.id == source.version_id)
+              .where(target.version_id == version.id, where_key))
+    return _ranked(union_all(own, mapped).subquery(), "key")
+
+
 def _through_crosswalk(version, expression, periods):
-    """Rows (commune_id, period, value) in this version's communes: its own records, and records
-    kept on older units carried over by the crosswalk (times the share)."""
-    expr = expression()
-    own = (select(CoverageRecord.commune_id.label("commune_id"), CoverageRecord.period.label("period"),
-                  expr.label("value"))
-           .join(Commune, Commune.id == CoverageRecord.commune_id)
-           .where(Commune.version_id == version.id, CoverageRecord.period.in_(periods)))
-    mapped = (select(CrosswalkLink.to_commune_id.label("commune_id"), CoverageRecord.period.label("period"),
-                     (expr * CrosswalkLink.share).label("value"))
-              .join(CrosswalkLink, CrosswalkLink.from_commune_id == CoverageRecord.commune_id)
-              .join(Commune, Commune.id == CrosswalkLink.to_commune_id)
-              .where(Commune.version_id == version.id, CoverageRecord.period.in_(periods)))
-    return union_all(own, mapped).subquery()
+    """Rows (commune_id, key = period, value) in this version's communes: its own records, or
+    else records kept on older units carried over by the crosswalk (times the share)."""
+    return _with_sources(version, CoverageRecord, CoverageRecord.period, expression(),
+                         CoverageRecord.period.in_(periods))
 
 
 def coverage_rows(*, version, expression, periods):
-    """A subquery of (commune_id, period, value) in this version's communes across reforms, for
-    callers that group it their own way (progress by district or commune, with their filters)."""
-    return _through_crosswalk(version, expression, periods)
+    """A subquery of (commune_id, period, value) in this version's communes across reforms (each
+    month from one source, as _through_crosswalk ranks them), for callers that group it their own
+    way (progress by district or commune, with their filters)."""
+    both = _through_crosswalk(version, expression, periods)
+    return select(both.c.commune_id, both.c.key.label("period"), both.c.value).subquery()
 
 
 def coverage_in_version(*, session, version, expression, periods):
     """{(commune_id of version, period): participants} for the given months, across reforms."""
     both = _through_crosswalk(version, expression, periods)
-    rows = session.execute(select(both.c.commune_id, both.c.period, func.sum(both.c.value))
-                           .group_by(both.c.commune_id, both.c.period)).all()
+    rows = session.execute(select(both.c.commune_id, both.c.key, func.sum(both.c.value))
+                           .group_by(both.c.commune_id, both.c.key)).all()
     return {(cid, period): round(value) for cid, period, value in rows}
 
 
 def province_series(*, session, version, expression, periods):
     """{period: participants of the whole province} in this version's units, across reforms."""
     both = _through_crosswalk(version, expression, periods)
-    rows = session.execute(select(both.c.period, func.sum(both.c.value)).group_by(both.c.period)).all()
+    rows = session.execute(select(both.c.key, func.sum(both.c.value)).group_by(both.c.key)).all()
     return {period: round(value) for period, value in rows}
 
 
 def denominators_in_version(*, session, version, column, up_to_year):
     """({commune_id of version: population or labour force}, year) for the latest year up to
-    up_to_year that has figures (or else the earliest year that has), across reforms: a commune's own figures, or else its older
-    units' figures carried over by the crosswalk (times the share). column is
-    Denominator.population or Denominator.labour_force. ({}, None) when no year has figures."""
-    own = (select(Denominator.commune_id.label("commune_id"), Denominator.year.label("year"),
-                  column.label("value"), literal(1).label("own"))
-           .join(Commune, Commune.id == Denominator.commune_id)
-           .where(Commune.version_id == version.id))
-    mapped = (select(CrosswalkLink.to_commune_id.label("commune_id"), Denominator.year.label("year"),
-                     (column * CrosswalkLink.share).label("value"), literal(0).label("own"))
-              .join(CrosswalkLink, CrosswalkLink.from_commune_id == Denominator.commune_id)
-              .join(Commune, Commune.id == CrosswalkLink.to_commune_id)
-              .where(Commune.version_id == version.id))
-    both = union_all(own, mapped).subquery()
-    year = session.execute(select(func.max(both.c.year)).where(both.c.year <= up_to_year)).scalar()
+    up_to_year that has figures (or else the earliest year that has), across reforms: a commune's
+    own figures, or else its older units' figures carried over by the crosswalk (times the share),
+    from the newest older structure that has figures that year. column is Denominator.population
+    or Denominator.labour_force. ({}, None) when no year has figures."""
+    both = _with_sources(version, Denominator, Denominator.year, column, true())
+    year = session.execute(select(func.max(both.c.key)).where(both.c.key <= up_to_year)).scalar()
     if year is None:  # no figures that old: the earliest year there is
-        year = session.execute(select(func.min(both.c.year))).scalar()
+        year = session.execute(select(func.min(both.c.key))).scalar()
     if year is None:
         return {}, None
-    rows = session.execute(select(both.c.commune_id, both.c.own, func.sum(both.c.value))
-                           .where(both.c.year == year)
-                           .group_by(both.c.commune_id, both.c.own)).all()
-    result = {}
-    for commune_id, is_own, value in sorted(rows, key=lambda r: r[1]):  # own figures win
-        result[commune_id] = round(value)
-    return result, year
+    rows = session.execute(select(both.c.commune_id, func.sum(both.c.value))
+                           .where(both.c.key == year).group_by(both.c.commune_id)).all()
+    return {commune_id: round(value) for commune_id, value in rows}, year

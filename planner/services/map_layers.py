@@ -19,11 +19,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from planner.i18n import fmt_date, fmt_month, fmt_number
 from planner.models import (
-    Activity, ClassificationMembership, ClassificationScheme, Commune, Conference, CoverageRecord, Denominator,
-    District, Province, Target,
+    Activity, ClassificationMembership, ClassificationScheme, Commune, Conference, CoverageRecord, CrosswalkLink,
+    Denominator, District, Province, Target,
 )
 from planner.services import hierarchy, map_geometry, registry
 from planner.services.coverage_map import (
@@ -153,7 +154,7 @@ def check_layer(layer):
 
 def check_level(level):
     if level not in LEVELS:
-        raise MapRequestError(_("Cấp hiển thị phải là “commune” (xã) hoặc “district” (huyện)."))
+        raise MapRequestError(_("Cấp hiển thị phải là “commune” (xã) hoặc “district” (huyện, BHXH cơ sở)."))
     return level
 
 
@@ -181,6 +182,13 @@ def check_method(layer, method):
     return method
 
 
+def level_label(version, level):
+    """What a unit of the level is called in the version: "Xã" for communes; "Huyện" or "BHXH cơ
+    sở" (hierarchy.middle_label) for the middle level, which is the grassroots office area from
+    July 2025."""
+    return hierarchy.middle_label(version) if level == "district" else _("Xã")
+
+
 def available_periods(*, session):
     """Every month with coverage records, oldest first."""
     return list(session.execute(select(CoverageRecord.period).distinct().order_by(CoverageRecord.period)).scalars())
@@ -193,7 +201,8 @@ def default_period(*, session):
 def district_in_scope(*, session, user, version, code):
     """The version's district of that code if the user sees any of it, else MapNotFound."""
     if not re.fullmatch(r"\d{3}", str(code)):
-        raise MapRequestError(_("Mã huyện “%(value)s” không hợp lệ.", value=str(code)[:20]))
+        raise MapRequestError(_("%(unit)s: mã “%(value)s” không hợp lệ (3 chữ số).",
+                                unit=hierarchy.middle_label(version), value=str(code)[:20]))
     found = session.execute(select(District).where(District.version_id == version.id, District.code == code)
                             ).scalars().first()
     if found is None:
@@ -390,47 +399,78 @@ def _last_conferences(session, where, level, period):
         .group_by(key)).all())
 
 
-def _regions(session, where, level, period):
-    """{unit: "I"|"II"|"III"|"none"}: the Region class in force in the period (a district: the
-    class most of its communes are in)."""
-    in_force = (select(ClassificationMembership.commune_id, ClassificationMembership.category)
-                .join(ClassificationScheme, ClassificationScheme.id == ClassificationMembership.scheme_id)
-                .where(ClassificationScheme.code == REGION_SCHEME,
-                       ClassificationMembership.valid_from <= month_end(period),
-                       (ClassificationMembership.valid_to.is_(None))
-                       | (ClassificationMembership.valid_to >= period)).subquery())
-    key = _key(level)
-    rows = session.execute(select(key, in_force.c.category, func.count(Commune.id))
-                           .select_from(Commune).outerjoin(in_force, in_force.c.commune_id == Commune.id)
-                           .where(where).group_by(key, in_force.c.category)).all()
+def _regions(session, where, level, period, version):
+    """({unit: "I"|"II"|"III"|"none"}, {commune: {category: share}}): the Region class in force in
+    the period. A commune made by a reform from units of several classes takes the class of most
+    of its people (reforms.classification_shares keeps the parts); a district or office area the
+    class most of its communes are in."""
+    from planner.services.reforms import classification_shares
+
+    units = dict(session.execute(select(Commune.id, _key(level)).where(where)).all())
+    shares = classification_shares(session=session, version=version, scheme_code=REGION_SCHEME, on=period,
+                                   commune_ids=list(units))
     order = {k: i for i, (k, _l, _c) in enumerate(REGIONS)}
+    counts = {}
+    for commune_id, parts in shares.items():
+        category = max(parts, key=lambda c: (parts[c], -order.get(c, 99)))
+        unit = units[commune_id]
+        counts.setdefault(unit, {}).setdefault(category, 0)
+        counts[unit][category] += 1
+    best = {unit: max(tally, key=lambda c: (tally[c], -order.get(c, 99))) for unit, tally in counts.items()}
+    return best, shares
+
+
+def _carried(session, from_version, to_version):
+    """{commune id of from_version: [(commune id of to_version, share)]}: how a unit of an older
+    version carries its figures onto the newer version's units, across any number of reforms.
+
+    One link per pair of units: an official crosswalk row (hops 1) or, across several reforms, the
+    derived chain row (hops >= 2) that hierarchy.rebuild_chains writes where no official row
+    exists. Should a pair ever hold both, the official one (fewest hops) counts, once. The same
+    version carries each unit onto itself."""
+    if from_version.id == to_version.id:
+        ids = session.execute(select(Commune.id).where(Commune.version_id == to_version.id)).scalars()
+        return {cid: [(cid, 1.0)] for cid in ids}
+    old = aliased(Commune)
+    new = aliased(Commune)
+    rows = session.execute(
+        select(CrosswalkLink.from_commune_id, CrosswalkLink.to_commune_id, CrosswalkLink.share, CrosswalkLink.hops)
+        .join(old, old.id == CrosswalkLink.from_commune_id)
+        .join(new, new.id == CrosswalkLink.to_commune_id)
+        .where(old.version_id == from_version.id, new.version_id == to_version.id)).all()
     best = {}
-    for unit, category, count in rows:
-        category = category or "none"
-        rank = (count, -order.get(category, 99))
-        if unit not in best or rank > best[unit][0]:
-            best[unit] = (rank, category)
-    return {unit: category for unit, (_rank, category) in best.items()}
+    for a, b, share, hops in rows:
+        if (a, b) not in best or hops < best[(a, b)][1]:
+            best[(a, b)] = (share, hops)
+    out = {}
+    for (a, b), (share, _hops) in best.items():
+        out.setdefault(a, []).append((b, share))
+    return out
 
 
 def _hi_change(session, version, period, base, where, level, figures):
-    """{unit: HI coverage at the period minus at the base, in percentage points}; the base
-    period's participants and population carried onto the period's units by the crosswalk."""
-    participants = hierarchy.coverage_in_version(session=session, version=version,
-                                                 expression=lambda: CoverageRecord.hi_participants,
-                                                 periods=[base])
-    population, _year = hierarchy.denominators_in_version(session=session, version=version,
-                                                          column=Denominator.population, up_to_year=base.year)
+    """{unit: HI coverage at the period minus at the base, in percentage points}.
+
+    The base is read as the map shows it: the units of the version in force at the base month,
+    their participants and population (that version's own denominators), carried onto the
+    period's units through the crosswalk chain (times the share), so a base before one, two or
+    three reforms counts each old unit exactly once. A unit's base rate is taken over the old
+    units with both figures; a unit none of whose old units has them has no change."""
+    base_version = hierarchy.version_for(session=session, day=base)
+    old, _year = _figures(session, base_version, base, Commune.version_id == base_version.id, "commune")
+    onto = _carried(session, base_version, version)
     key = _key(level)
-    pairs = session.execute(select(Commune.id, key).where(where)).all()
+    unit_of = dict(session.execute(select(Commune.id, key).where(where)).all())
     base_hi, base_pop = {}, {}
-    for commune_id, unit in pairs:
-        hi = participants.get((commune_id, base))
-        if hi is not None:
-            base_hi[unit] = base_hi.get(unit, 0) + hi
-        pop = population.get(commune_id)
-        if pop is not None:
-            base_pop[unit] = base_pop.get(unit, 0) + pop
+    for old_id, f in old.items():
+        if f["hi"] is None or not f["population"]:
+            continue
+        for commune_id, share in onto.get(old_id, ()):
+            unit = unit_of.get(commune_id)
+            if unit is None:
+                continue
+            base_hi[unit] = base_hi.get(unit, 0) + f["hi"] * share
+            base_pop[unit] = base_pop.get(unit, 0) + f["population"] * share
     out = {}
     for unit, f in figures.items():
         now = hi_coverage(f["hi"], f["population"])
@@ -463,7 +503,7 @@ def _layer_raw(session, layer, version, period, base, where, level):
                 out[u] = max(0, round(t - hi)) if hi is not None and t is not None else None
         return out, None
     if layer.key == "region":
-        return _regions(session, where, level, period), None
+        return _regions(session, where, level, period, version)[0], None
     if layer.key == "conferences":
         rows = dict(session.execute(
             select(key, func.count(Conference.id)).join(Commune, Commune.id == Conference.commune_id)
@@ -639,6 +679,9 @@ def as_json(result, *, periods, geometry_urls, outline_urls):
         "layer": result["layer"], "label": result["label"], "kind": result["kind"], "unit": result["unit"],
         "period": period_key(period), "period_label": fmt_month(period),
         "version_id": result["version"].id, "version_name": result["version"].name,
+        "middle_level": hierarchy.middle_level(result["version"]),
+        "middle_label": str(hierarchy.middle_label(result["version"])),
+        "level_label": str(level_label(result["version"], result["level"])),
         "level": result["level"], "district": result["district"].code if result["district"] else None,
         "geometry": geometry_urls, "outline": outline_urls["0"], "outlines": outline_urls,
         "method": result["method"], "classes": result["classes"],
@@ -686,7 +729,9 @@ def commune_profile(*, session, user, code, period=None):
                             as_of=period, where=Commune.id == commune.id).get(commune.id, {})
     pace = compute_pace(points, target=target_people, month=period.month, growth=False,
                         setting=pace_setting(session=session))
-    region = _regions(session, Commune.id == commune.id, "commune", period).get(commune.id, "none")
+    regions, parts = _regions(session, Commune.id == commune.id, "commune", period, version)
+    region = regions.get(commune.id, "none")
+    region_parts = sorted(parts.get(commune.id, {}).items(), key=lambda kv: -kv[1])
     conferences = session.execute(
         select(Conference).where(Conference.commune_id == commune.id, Conference.status == "approved",
                                  Conference.held_on < month_add(period, 1))
@@ -710,7 +755,9 @@ def commune_profile(*, session, user, code, period=None):
                                                 Target.unit_id.in_((commune.id, commune.district_id)))).first(),
         "target_rate": target_people / population if target_people is not None and population else None,
         "gap": max(0, round(target_people - f["hi"])) if target_people is not None and f["hi"] is not None else None,
-        "pace": pace, "region": region, "region_label": format_value(LAYER_BY_KEY["region"], region),
+        "pace": pace, "region": region, "region_label": " · ".join(
+            f"{format_value(LAYER_BY_KEY['region'], c)} ({fmt_number(share * 100)}%)" for c, share in region_parts)
+        if len(region_parts) > 1 else format_value(LAYER_BY_KEY["region"], region),
         "conferences": conferences,
         "agents": [{"user": u, "profile": p} for u, p in agents],
         "is_current": version.is_current,
@@ -718,6 +765,18 @@ def commune_profile(*, session, user, code, period=None):
 
 
 # --- the PNG --------------------------------------------------------------------------------
+
+def export_subtitle(result, scope_name):
+    """The line under an export's title: scope, the units coloured and the outlines drawn
+    ("Đơn vị: Xã · Ranh giới: BHXH cơ sở"), period, base, hierarchy version."""
+    version = result["version"]
+    return " · ".join(part for part in (
+        scope_name, _("Đơn vị: %(unit)s", unit=level_label(version, result["level"])),
+        _("Ranh giới: %(unit)s", unit=hierarchy.middle_label(version)) if result["level"] == "commune" else "",
+        _("Kỳ %(period)s", period=fmt_month(result["period"])),
+        _("so với %(base)s", base=fmt_month(result["base"])) if result["base"] else "",
+        result["version"].name) if part)
+
 
 def render_png(*, session, result, scope_name="", band=1, width=10.0, height=8.0, dpi=110):
     """PNG bytes of a layer_values result: the units coloured by class, district borders, the
@@ -741,10 +800,7 @@ def render_png(*, session, result, scope_name="", band=1, width=10.0, height=8.0
                                             if result["level"] == "commune" else ids)})
         outlines = districts.loc[[d for d in district_ids if d in districts.index]]
     title = result["label"]
-    subtitle = " · ".join(part for part in (
-        scope_name, _("Kỳ %(period)s", period=fmt_month(result["period"])),
-        _("so với %(base)s", base=fmt_month(result["base"])) if result["base"] else "",
-        result["version"].name) if part)
+    subtitle = export_subtitle(result, scope_name)
     note = _("Nguồn: số liệu tham gia đã nhập; hội nghị và hoạt động đã duyệt.")
     if result["is_demo"]:
         note += " " + _("(dữ liệu minh họa)")

@@ -25,7 +25,10 @@ def create_user(*, session, username, role, password, district_code=None, commun
             select(District).where(District.version_id == version.id, District.code == district_code)
         ).first()
         if district is None:
-            raise ValueError(f"unknown district code {district_code!r}")
+            # From July 2025 the middle level is the grassroots office area (BHXH cơ sở), whose
+            # code is the former district's: the same lookup, another word in the message.
+            what = "office area" if version is not None and version.middle_level == "office" else "district"
+            raise ValueError(f"unknown {what} code {district_code!r}")
         district_id = district.id
     communes = []
     if role == "agent":
@@ -50,7 +53,10 @@ def create_user(*, session, username, role, password, district_code=None, commun
 
 
 def update_user(*, session, user, full_name, role, district_id, commune_ids, active, password=None):
-    """Change a user's name, role, scope, status and (optionally) password, then commit."""
+    """Change a user's name, role, scope, status and (optionally) password, then commit.
+    A district head needs an area (a district or a grassroots office area)."""
+    if role == "district_head" and district_id is None:
+        raise ValueError("a district head needs a district or office area")
     user.full_name = full_name
     user.role = role
     user.active = active

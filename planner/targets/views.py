@@ -442,6 +442,9 @@ def set_status(target_id):
 
 def _allocation_page(parent, rule, *, posted=None, row_errors=None, errors=(), warning=None, reason="",
                      status=200, blocked=False):
+    from planner.models import HierarchyVersion
+    from planner.services import reforms
+
     db = get_session()
     m = METRICS[parent.metric]
     manual = None
@@ -456,8 +459,13 @@ def _allocation_page(parent, rule, *, posted=None, row_errors=None, errors=(), w
     total = sum(inputs)
     children_sum, children_count = target_service.sum_of_children(session=db, target=parent)
     parent_unit = target_service.get_unit(session=db, level=parent.level, unit_id=parent.unit_id)
+    # Communes made by a reform: what the units that went into them reached before it.
+    history_year, history = reforms.allocation_history(session=db, child_level=child_level,
+                                                       units=[r["unit"] for r in rows], metric=m)
+    version = db.get(HierarchyVersion, parent_unit.version_id) if hasattr(parent_unit, "version_id") else None
     return render_template(
         "targets/allocate.html", parent=parent, parent_unit=parent_unit, metric=m, rule=rule, rows=rows,
+        history_year=history_year, history=history, version=version,
         child_level=child_level, total=total, diff=total - (parent.people or 0), row_errors=row_errors or {},
         errors=errors, warning=warning, reason=reason, rule_labels=rule_labels(), rule_help=rule_help(),
         children_sum=children_sum, children_count=children_count, actions=_status_actions(parent),

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from planner.auth.security import hash_password, verify_password
 from planner.db import get_session
 from planner.models import Commune, District, User
-from planner.services import registry, users as user_service
+from planner.services import hierarchy, registry, users as user_service
 from planner.users.forms import PasswordForm, UserForm
 
 bp = Blueprint("users", __name__)
@@ -32,8 +32,13 @@ def _check_scope(form, db):
     if form.role.data == "district_head":
         raw = form.district.data or ""
         district = db.get(District, int(raw)) if raw.isdigit() else None
-        if district is None:
-            form.district.errors.append(_("Hãy chọn huyện cho lãnh đạo BHXH huyện."))
+        if district is None or version is None or district.version_id != version.id:
+            # A head always has an area of the structure in force: a district, or from July 2025
+            # a grassroots office area (BHXH cơ sở).
+            if hierarchy.middle_level(version) == "office":
+                form.district.errors.append(_("Hãy chọn BHXH cơ sở cho lãnh đạo BHXH cơ sở."))
+            else:
+                form.district.errors.append(_("Hãy chọn huyện cho lãnh đạo BHXH huyện."))
             return None
         district_id = district.id
     if form.role.data == "agent":
@@ -57,12 +62,19 @@ def list_users():
     db = get_session()
     rows = db.exec(select(User).order_by(User.role, User.username)).all()
     districts = {d.id: d for d in _districts(db)}
-    return render_template("users/list.html", users=rows, districts=districts)
+    return render_template("users/list.html", users=rows, districts=districts,
+                           middle=hierarchy.middle_level(registry.current_version(session=db)))
 
 
 def _fill_choices(form, db):
     form.district.choices = [SelectChoice("", _("— Không —"))] + [
         SelectChoice(str(d.id), f"{d.code} · {d.name}") for d in _districts(db)]
+    if hierarchy.middle_level(registry.current_version(session=db)) == "office":
+        # From July 2025 a head leads a grassroots office area, not a district.
+        form.district.label.text = _("BHXH cơ sở phụ trách")
+        form.district.description = _("Bắt buộc với lãnh đạo BHXH cơ sở.")
+        form.role.choices = [SelectChoice(c.value, _("Lãnh đạo BHXH cơ sở")) if c.value == "district_head" else c
+                             for c in form.role.choices]
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -136,10 +136,10 @@ def test_map_draws_every_commune_offline(live_app, browser):
             "#atlas-legend .atlas-legend-count", "cs => cs.map(c => +c.textContent.replace(/\\D/g, ''))")
         assert sum(counts) == COMMUNES
         assert page.locator("#atlas-table tbody tr").count() == COMMUNES
-        assert "10/2025" in page.inner_text("#atlas-subtitle")  # the demo runs to October 2025
+        assert "11/2026" in page.inner_text("#atlas-subtitle")  # the demo runs to November 2026
         assert page.locator("#demo-badge").is_visible()
         # The URL follows the state, so the view can be shared.
-        assert "layer=hi_coverage" in page.url and "period=2025-10" in page.url
+        assert "layer=hi_coverage" in page.url and "period=2026-11" in page.url
         # Hovering a commune shows its name and value.
         point = page.evaluate(POINT_IN_UNIT, sorted(expected)[200])
         page.mouse.move(point["x"], point["y"])

@@ -37,7 +37,7 @@ def test_province_map_has_every_commune_and_no_external_url(mapped, login):
     assert aliases == ["Xã, phường, thị trấn", "Huyện", "Tỷ lệ bao phủ BHYT"]
     # Title: layer, scope, period; the legend with every class and its count, no data last.
     assert "<h1>Tỷ lệ bao phủ BHYT</h1>" in page
-    assert '<p class="map-subtitle">Toàn tỉnh · Kỳ 12/2024 · ' in page
+    assert '<p class="map-subtitle">Toàn tỉnh · Đơn vị: Xã · Ranh giới: Huyện · Kỳ 12/2024 · ' in page
     legend = re.findall(r'<li data-color="(#\w+)">.*?legend-label">(.*?)</span>'
                         r'<span class="legend-count">(.*?)</span></li>', page)
     assert legend == [(e["color"], e["label"].replace("<", "&lt;"), str(e["count"])) for e in values["legend"]]
@@ -50,7 +50,7 @@ def test_district_head_sees_only_their_district(mapped, login):
     assert [f["id"] for f in units["features"]] == ["16738", "16741"]
     assert len(outlines["features"]) == 1
     assert "Phường Đông Vĩnh" not in page and "Thành phố Vinh" not in page
-    assert '<p class="map-subtitle">Huyện Kỳ Sơn · Kỳ 12/2024' in page
+    assert '<p class="map-subtitle">Huyện Kỳ Sơn · Đơn vị: Xã · Ranh giới: Huyện · Kỳ 12/2024' in page
     assert login("head-417").get("/map/layer.html?district=412").status_code == 404
 
 
@@ -60,10 +60,11 @@ def test_district_filter_and_district_level(mapped, login):
     page = layer_page(resp)
     assert resp.headers["Content-Disposition"] == "attachment; filename=ban-do-conferences-2024-12-412.html"
     assert [f["id"] for f in geojson_layers(page)[0]["features"]] == ["16663", "16666"]
-    assert '<p class="map-subtitle">Thành phố Vinh · Kỳ 12/2024' in page
+    assert '<p class="map-subtitle">Thành phố Vinh · Đơn vị: Xã · Ranh giới: Huyện · Kỳ 12/2024' in page
     page = layer_page(client.get("/map/layer.html?layer=hi_coverage&period=2024-12&level=district"))
     assert [f["id"] for f in geojson_layers(page)[0]["features"]] == ["412", "417"]
     assert json.loads(re.search(r"let aliases = (\[.*?\]);", page).group(1)) == ["Huyện", "Tỷ lệ bao phủ BHYT"]
+    assert '<p class="map-subtitle">Toàn tỉnh · Đơn vị: Huyện · Kỳ 12/2024' in page
 
 
 @pytest.mark.parametrize("query", ["layer=nope", "period=2024-13", "classes=99", "layer=gap&method=target",

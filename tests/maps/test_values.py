@@ -138,7 +138,7 @@ def test_district_filter_and_scope(world, login):
     ("method=kmeans", "Không có phương pháp"),
     ("layer=gap&method=target", "chỉ tiêu"),
     ("level=province", "Cấp hiển thị"),
-    ("district=41", "Mã huyện"),
+    ("district=41", "Huyện: mã “41” không hợp lệ"),
     ("layer=hi_change&base=2025-01&period=2024-12", "Kỳ gốc phải trước"),
 ])
 def test_bad_parameters_answer_400_in_vietnamese(world, login, query, message):

@@ -1,5 +1,6 @@
 /* The thematic map page (/map/): Leaflet draws the unit geometry of the current zoom band,
-   coloured from values.json (joined by unit code), with district outlines on top, a legend,
+   coloured from values.json (joined by unit code), with the middle level's outlines on top
+   (districts; grassroots office areas "BHXH cơ sở" from July 2025), a legend,
    a sortable and filterable table showing the same numbers, and a profile panel.
 
    Geometry and values are separate requests: geometry is large and rarely changes (the
@@ -39,6 +40,7 @@
     profileClose: $("atlas-profile-close"), profileDistrict: $("atlas-profile-district"),
     filter: $("atlas-filter"), table: $("atlas-table"), tbody: document.querySelector("#atlas-table tbody"),
     count: $("atlas-table-count"), valueCol: $("atlas-col-value"), nameCol: $("atlas-col-name"),
+    districtCol: $("atlas-col-district"), levelMiddle: $("atlas-level-middle"), districtLabel: $("atlas-district-label"),
     dlXlsx: $("atlas-dl-xlsx"), dlGeojson: $("atlas-dl-geojson"), dlPng: $("atlas-dl-png"),
     dlHtml: $("atlas-dl-html"),
   };
@@ -53,6 +55,10 @@
   };
   const BAND_ZOOMS = Array.isArray(config.band_zooms) && config.band_zooms.length === 2 ? config.band_zooms : [9, 11];
   const NO_TARGET = new Set((config.layers || []).filter((l) => l.target_method === false).map((l) => l.key));
+  // What the middle level is called in the hierarchy version of the period shown: "Huyện" until
+  // June 2025, "BHXH cơ sở" (grassroots office areas) from July 2025. The page config names the
+  // opening period's; every values.json names its own.
+  const middleLabel = () => (data && data.middle_label) || config.middle_label || "";
 
   const fmt = (text, args) => text.replace(/\{(\w+)\}/g, (m, k) => (k in args ? args[k] : m));
   const monthLabel = (p) => (p && /^\d{4}-\d{2}$/.test(p) ? p.slice(5) + "/" + p.slice(0, 4) : p || "");
@@ -464,6 +470,10 @@
       if (!el.classes.value) { el.classes.value = "5"; }
       el.classes.disabled = data.method === "target";
     }
+    const middle = middleLabel();
+    for (const node of [el.levelMiddle, el.districtLabel, el.districtCol]) {
+      if (node && middle && node.textContent !== middle) { node.textContent = middle; }
+    }
     el.level.value = state.level;
     el.province.hidden = !state.district;
     el.demo.hidden = !data.is_demo;
@@ -541,6 +551,18 @@
       li.append(button);
       list.append(li);
     }
+    if (outlineLayer && data.level !== "district" && middleLabel()) {
+      // The dark lines: districts, or grassroots office areas from July 2025.
+      const li = document.createElement("li");
+      li.className = "atlas-legend-outline";
+      const swatch = document.createElement("span");
+      swatch.className = "atlas-swatch atlas-swatch-line";
+      const label = document.createElement("span");
+      label.className = "atlas-legend-label";
+      label.textContent = fmt(T.outline, {unit: middleLabel()});
+      li.append(swatch, label);
+      list.append(li);
+    }
     el.legend.append(list);
   }
 
@@ -564,7 +586,7 @@
     });
     rowByCode = new Map(rows.map((r) => [r.code, r]));
     el.table.classList.toggle("atlas-districts", districtLevel);
-    el.nameCol.textContent = districtLevel ? T.districtCol : T.communeCol;
+    el.nameCol.textContent = districtLevel ? middleLabel() : T.communeCol;
     el.tbody.replaceChildren(...rows.map(rowElement));
     sortRows();
     applyFilter();
