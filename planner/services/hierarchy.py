@@ -30,7 +30,7 @@ FORMER_DISTRICT_COLUMNS = (("ma_huyen_cu", "ten_huyen_cu"), ("ma_huyen_2024_12",
 # sentences, not words pasted into sentences, so that each reads right in both languages.
 MIDDLE_LABELS = {
     "district": {
-        "one": _l("Huyện"), "many": _l("Huyện"), "head": _l("Trưởng BHXH huyện"),
+        "one": _l("Huyện"), "many": _l("Huyện"), "head": _l("Lãnh đạo BHXH huyện"),
         "lower": _l("huyện"), "code": _l("Mã huyện"), "nav": _l("Các huyện"),
         "list_title": _l("Danh sách huyện, thị xã, thành phố"),
         "empty": _l("Huyện này chưa có xã nào trong phạm vi của bạn."),
@@ -57,7 +57,7 @@ MIDDLE_LABELS = {
         "commune_not_yours": _l("Xã “%(code)s” không thuộc huyện bạn phụ trách."),
     },
     "office": {
-        "one": _l("BHXH cơ sở"), "many": _l("BHXH cơ sở"), "head": _l("Giám đốc BHXH cơ sở"),
+        "one": _l("BHXH cơ sở"), "many": _l("BHXH cơ sở"), "head": _l("Lãnh đạo BHXH cơ sở"),
         "lower": _l("BHXH cơ sở"), "code": _l("Mã BHXH cơ sở"), "nav": _l("Các BHXH cơ sở"),
         "list_title": _l("Danh sách BHXH cơ sở"),
         "empty": _l("BHXH cơ sở này chưa có xã nào trong phạm vi của bạn."),
