@@ -41,7 +41,7 @@ def live(tmp_path_factory):
         for statement in TRIGGER["sqlite"]:
             conn.execute(text(statement))
     engine.dispose()
-    app = make_app(url, TESTING=False, WTF_CSRF_ENABLED=True)
+    app = make_app(url, WTF_CSRF_ENABLED=True, SECRET_KEY="queue-browser-test-" + "k" * 32)
     with new_session(app) as session:
         world = builders.small_province(session)
         commune_id = world["communes"]["16663"].id
@@ -62,7 +62,8 @@ def test_a_refused_entry_is_fixed_or_discarded_and_never_retried_for_ever(live, 
     errors, posts, dialogs = [], [], []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/api/" in r.url else None)
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    page.on("dialog", lambda d: (dialogs.append((d.type, d.message)), d.accept()))
+    page.set_default_timeout(60000)  # a shared machine under load: waits end when the page is ready
     try:
         page.goto(f"{base_url}/auth/login?next=/field/conference/new")
         page.fill("input[name=username]", "agent-16663")
@@ -82,7 +83,7 @@ def test_a_refused_entry_is_fixed_or_discarded_and_never_retried_for_ever(live, 
 
         # the connection returns: two are saved, the third needs fixing, nothing waits
         context.set_offline(False)
-        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '0'", timeout=15000)
+        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '0'", timeout=60000)
         page.wait_for_selector("#fw-rejected:not(.d-none)")
         assert page.locator("#fw-rejected").inner_text() == "1 bản ghi bị từ chối, cần sửa"
         assert conferences(app) == ["Xóm 1", "Xóm 3"]
@@ -98,8 +99,7 @@ def test_a_refused_entry_is_fixed_or_discarded_and_never_retried_for_ever(live, 
 
         # never sent again by itself: a flush (as every minute and at every reconnection) posts nothing
         sent = len(posts)
-        page.evaluate("window.fieldwork.flush()")
-        page.wait_for_timeout(300)
+        page.evaluate("window.fieldwork.flush()")  # resolves once the send is over
         assert len(posts) == sent
 
         # fix: the form opens with the server's reason; with another hamlet it is saved
@@ -128,7 +128,7 @@ def test_a_refused_entry_is_fixed_or_discarded_and_never_retried_for_ever(live, 
         page.route("**/api/v1/conferences", lambda route: (failing.append(1), route.fulfill(
             status=500, content_type="text/html", body="<h1>Internal Server Error</h1>")))
         context.set_offline(False)
-        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '0'", timeout=15000)
+        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '0'", timeout=60000)
         page.wait_for_selector("#fw-rejected:not(.d-none)")
         assert len(failing) == 3  # the batch of two, then each alone
         assert page.locator("#fw-rejected").inner_text() == "2 bản ghi bị từ chối, cần sửa"
@@ -139,13 +139,12 @@ def test_a_refused_entry_is_fixed_or_discarded_and_never_retried_for_ever(live, 
         assert items.count() == 2
         assert "Máy chủ gặp lỗi khi lưu bản ghi này (mã 500)" in items.first.locator(".fw-reason").inner_text()
         sent = len(posts)
-        page.evaluate("window.fieldwork.flush()")
-        page.wait_for_timeout(300)
+        page.evaluate("window.fieldwork.flush()")  # resolves once the send is over
         assert len(posts) == sent, "a rejected entry is not retried for ever"
         # skip one (asked first), fix and resend the other
         items.first.locator(".fw-discard").click()
         page.wait_for_function("document.querySelectorAll('#fw-local-list li').length === 1")
-        assert dialogs and dialogs[-1].startswith("Bỏ bản ghi “Hội nghị")
+        assert [m for t, m in dialogs if t == "confirm"][-1].startswith("Bỏ bản ghi “Hội nghị")
         page.locator("#fw-local-list .fw-fix").click()
         page.wait_for_selector("#fw-result.alert-danger")
         page.click("#fw-save")
