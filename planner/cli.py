@@ -283,6 +283,7 @@ def token_create(username, name):
 @click.option("--boundaries", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_BOUNDARIES")
 @_history_options
 @click.pass_context
+@with_appcontext
 def serve(ctx, host, port, with_demo, boundaries, boundaries_2019=None, crosswalk=None, no_2019=False,
           no_reforms=False):
     """Upgrade the database (and load the demo), then serve on HOST:PORT."""

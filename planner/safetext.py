@@ -72,12 +72,17 @@ def csv_row(values):
 _TEXT_COLUMNS = {}
 
 
+def _is_text(column_type):
+    # SQLModel's AutoString is a TypeDecorator over String
+    return isinstance(column_type, String) or isinstance(getattr(column_type, "impl", None), String)
+
+
 def _text_columns(mapper):
     found = _TEXT_COLUMNS.get(mapper)
     if found is None:
         found = _TEXT_COLUMNS[mapper] = tuple(
             attr.key for attr in mapper.column_attrs
-            if len(attr.columns) == 1 and isinstance(attr.columns[0].type, String))
+            if len(attr.columns) == 1 and _is_text(attr.columns[0].type))
     return found
 
 
