@@ -6,8 +6,9 @@ Templates put `nonce="{{ csp_nonce() }}"` on an inline <script> (there is none t
 scripts are files under /static; <script type="application/json"> data blocks need no nonce).
 """
 import secrets
+from urllib.parse import urlsplit
 
-from flask import g, request
+from flask import current_app, g, request
 
 # Endpoints whose responses keep their own caching: files of the app and of the vendored
 # libraries, the web app's manifest and service worker, and the map geometry (ETag, revalidated).
@@ -31,13 +32,25 @@ def csp_nonce():
     return nonce
 
 
-def page_policy(nonce):
+def tile_source(url):
+    """The CSP source of an optional background tile server (PLANNER_MAP_TILE_URL, e.g.
+    https://{s}.tiles.example/{z}/{x}/{y}.png -> https://*.tiles.example); None for the app's own."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc.replace("{s}", "*")
+    if "{" in host or "}" in host or " " in host or ";" in host:
+        return None
+    return f"{parts.scheme}://{host}"
+
+
+def page_policy(nonce, tiles=None):
     # style-src 'self': no <style> element and no style="" attribute in the markup; Leaflet and the
     # pages' scripts set element.style from JavaScript, which the policy does not govern.
     return ("default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; "
-            "img-src 'self' data: blob:; "
+            f"img-src 'self' data: blob:{' ' + tiles if tiles else ''}; "
             "font-src 'self'; "
             "connect-src 'self'; "
             "worker-src 'self'; "
@@ -51,7 +64,8 @@ def page_policy(nonce):
 def add_headers(response):
     endpoint = request.endpoint
     headers = response.headers
-    headers["Content-Security-Policy"] = FILE_POLICIES.get(endpoint) or page_policy(csp_nonce())
+    headers["Content-Security-Policy"] = (FILE_POLICIES.get(endpoint)
+                                          or page_policy(csp_nonce(), tile_source(current_app.config.get("MAP_TILE_URL"))))
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"

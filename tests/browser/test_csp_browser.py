@@ -84,7 +84,7 @@ def test_the_collector_sees_a_violation(live_app, browser):
     try:
         page.evaluate("""document.body.insertAdjacentHTML('beforeend',
             '<img src="data:," onload="window.__ran = 1"><div style="color: red">x</div>')""")
-        page.wait_for_function("window.__cspViolations.length >= 2")
+        page.wait_for_function("() => window.__cspViolations.length >= 2")
         assert page.evaluate("window.__ran") is None  # the handler never ran
         assert any("script-src" in v for v in _violations(page))
     finally:

@@ -120,3 +120,13 @@ def test_templates_have_no_inline_script_handler_or_style():
                     continue
                 found.append(f"{path.relative_to(ROOT)}: {name}: {match.group(0)}")
     assert found == []
+
+
+def test_a_tile_server_of_another_host_may_serve_images():
+    from planner.headers import page_policy, tile_source
+
+    assert tile_source("https://{s}.tiles.example.vn/{z}/{x}/{y}.png") == "https://*.tiles.example.vn"
+    assert tile_source("/tiles/{z}/{x}/{y}.png") is None
+    assert tile_source("https://x.example/{z}; script-src *") == "https://x.example"  # only the origin
+    assert "img-src 'self' data: blob: https://*.tiles.example.vn;" in page_policy(
+        "n", tile_source("https://{s}.tiles.example.vn/{z}/{x}/{y}.png"))
