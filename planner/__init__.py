@@ -55,3 +55,5 @@ def register_blueprints(app):
     app.register_blueprint(dashboard_bp)
     from planner.offices.views import bp as offices_bp  # grassroots SI office areas, agents' carry-over
     app.register_blueprint(offices_bp)
+    from planner.audit_trail.views import bp as audit_trail_bp  # /audit: the audit trail page
+    app.register_blueprint(audit_trail_bp)

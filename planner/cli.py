@@ -1,4 +1,4 @@
-"""`planner` commands: db, demo, import, user, serve. Each runs inside an app context."""
+"""`planner` commands: db, demo, import, user, token, backup, restore, serve. Each runs inside an app context."""
 import json
 import sys
 
@@ -276,6 +276,60 @@ def token_create(username, name):
     click.echo(raw)
 
 
+def _print_tables(tables):
+    width = max((len(name) for name in tables), default=0)
+    for name, rows in sorted(tables.items()):
+        click.echo(f"  {name:<{width}}  {rows:>12,}")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--overwrite", is_flag=True, help="Replace PATH if it exists.")
+@click.option("--verbose", "-v", is_flag=True, help="List every table with its rows.")
+@with_appcontext
+def backup_command(path, overwrite, verbose):
+    """Back up the configured database to PATH (a zip: manifest + the database), consistent while the
+    app runs: SQLite through its online backup API, PostgreSQL through pg_dump -Fc."""
+    from planner.services import backup
+
+    try:
+        report = backup.backup(url=_url(), path=path, overwrite=overwrite,
+                               pg_bindir=current_app.config.get("PG_BINDIR"))
+    except backup.BackupError as exc:
+        click.echo(f"Error: {exc}.", err=True)
+        sys.exit(exc.exit_code)
+    if verbose:
+        _print_tables(report["tables"])
+    click.echo(f"Backup of the {report['engine']} database (revision {report['revision']}) written to "
+               f"{report['path']}: {report['bytes']:,} bytes, {len(report['tables'])} tables, "
+               f"{report['rows']:,} rows, {report['seconds']:.2f} s.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", "confirm", is_flag=True, help="Replace a database that holds data.")
+@click.option("--verbose", "-v", is_flag=True, help="List every table with its rows.")
+@with_appcontext
+def restore_command(path, confirm, verbose):
+    """Restore the backup PATH into the configured database (refused when the database holds data,
+    unless --yes), then upgrade its schema to the current revision."""
+    from planner.services import backup
+
+    try:
+        report = backup.restore(url=_url(), path=path, confirm=confirm,
+                                pg_bindir=current_app.config.get("PG_BINDIR"))
+    except backup.BackupError as exc:
+        click.echo(f"Error: {exc}.", err=True)
+        sys.exit(exc.exit_code)
+    if verbose:
+        _print_tables(report["tables"])
+    schema = (f"schema upgraded from {report['revision']} to {report['upgraded_to']}"
+              if report["revision"] != report["upgraded_to"] else f"schema at {report['upgraded_to']}")
+    made = f" made {report['created_at']}" if report.get("created_at") else ""
+    click.echo(f"Restored {report['path']} ({report['engine']} backup{made}, {report['bytes']:,} bytes): "
+               f"{len(report['tables'])} tables, {report['rows']:,} rows, {report['seconds']:.2f} s; {schema}.")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -310,6 +364,8 @@ def init_app(app):
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(serve)
 
 

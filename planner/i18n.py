@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from babel.numbers import format_decimal
-from flask import current_app, has_request_context, session
+from flask import current_app, g, has_request_context, session
 from flask_babel import Babel, get_locale
 
 babel = Babel()
@@ -55,6 +55,18 @@ def fmt_month(value):
     return value.strftime("%m/%Y")
 
 
+def current_hierarchy():
+    """The current hierarchy version, read once per request: what the base layout and pages
+    without a version of their own call the middle level (middle_label(current_hierarchy()))."""
+    if not has_request_context():
+        return None
+    if "_current_hierarchy" not in g:
+        from planner.db import get_session
+        from planner.services.registry import current_version
+        g._current_hierarchy = current_version(session=get_session())
+    return g._current_hierarchy
+
+
 def init_app(app):
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale)
@@ -65,4 +77,5 @@ def init_app(app):
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     from planner.services.hierarchy import middle_label
     app.jinja_env.globals["middle_label"] = middle_label
+    app.jinja_env.globals["current_hierarchy"] = current_hierarchy
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -17,17 +17,22 @@ from werkzeug.exceptions import HTTPException
 
 from planner.auth.security import csrf
 from planner.db import get_session
-from planner.models import Commune, Target, User, UserCommune
+from planner.models import Commune, District, HierarchyVersion, Target, User, UserCommune
 from planner.models.targets import TARGET_LEVELS, TARGET_STATUSES
 from planner.services import progress as progress_service
 from planner.services import registry, scope
 from planner.services import targets as target_service
+from planner.services.hierarchy import middle_label, middle_level
 from planner.services.metrics import METRICS, from_people
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-PROGRESS_LEVELS = ("province", "district", "commune")
+# "area" is the honest name of the middle level: a district until June 2025, a grassroots SI office
+# area (BHXH cơ sở) from July 2025. It is accepted wherever "district" is and means the same units
+# (stored as level "district"); responses say which the version has in "middle_level".
+LEVEL_ALIASES = {"area": "district"}
+PROGRESS_LEVELS = ("province", "district", "area", "commune")
 UPDATE_FIELDS = {"value", "people", "version", "reason", "status"}
 REASON_MAX = 500
 
@@ -107,7 +112,28 @@ def _unit_json(level, unit):
     return {"id": unit.id, "code": unit.code, "name": unit.name}
 
 
-def target_json(target, unit=None):
+def _area_json(db, district):
+    """The middle-level unit of a district or commune row: {"id", "code", "name", "middle_level"}
+    where middle_level is "district" or "office" (a grassroots SI office area, from July 2025)."""
+    if district is None:
+        return None
+    version = db.get(HierarchyVersion, district.version_id)
+    return {"id": district.id, "code": district.code, "name": district.name, "middle_level": middle_level(version)}
+
+
+def _area_of(db, level, unit):
+    """The District (office area) a target's unit is or lies in; None for the province and agents."""
+    if unit is None:
+        return None
+    if level == "district":
+        return unit
+    if level == "commune":
+        return db.get(District, unit.district_id)
+    return None
+
+
+def target_json(target, unit=None, db=None):
+    area = _area_json(db, _area_of(db, target.level, unit)) if db is not None else None
     return {
         "id": target.id, "metric": target.metric, "level": target.level, "unit_id": target.unit_id,
         "unit": _unit_json(target.level, unit), "year": target.year,
@@ -116,6 +142,9 @@ def target_json(target, unit=None):
         "parent_id": target.parent_id, "allocation_rule": target.allocation_rule,
         "revision": target.revision, "version": target.version,
         "updated_by": target.updated_by, "updated_at": _iso(target.updated_at),
+        # The middle level the unit is (level "district") or lies in (level "commune"), by its honest
+        # name: from July 2025 an office area. The level stays "district" for compatibility.
+        "area": area, "middle_level": area["middle_level"] if area else None,
     }
 
 
@@ -183,6 +212,11 @@ def _choice_arg(name, choices, errors):
     return raw
 
 
+def _middle_of_current(db):
+    version = registry.current_version(session=db)
+    return middle_level(version) if version is not None else None
+
+
 @bp.get("/targets")
 def list_targets():
     """Targets the user may view, filtered by year, metric, level, unit_id and status."""
@@ -190,7 +224,8 @@ def list_targets():
     year = _int_arg("year", errors)
     unit_id = _int_arg("unit_id", errors)
     metric = _choice_arg("metric", tuple(METRICS), errors)
-    level = _choice_arg("level", TARGET_LEVELS, errors)
+    level = _choice_arg("level", TARGET_LEVELS + tuple(LEVEL_ALIASES), errors)
+    level = LEVEL_ALIASES.get(level, level)
     status = _choice_arg("status", TARGET_STATUSES, errors)
     if errors:
         return _error(400, "invalid", fields=errors)
@@ -206,8 +241,8 @@ def list_targets():
                if target_service.can_view(g.user, session=db, level=t.level, unit_id=t.unit_id)]
     order = {lvl: i for i, lvl in enumerate(TARGET_LEVELS)}
     visible.sort(key=lambda t: (t.year, t.metric, order.get(t.level, 9), t.unit_id))
-    return jsonify({"count": len(visible),
-                    "targets": [target_json(t, units.get((t.level, t.unit_id))) for t in visible]})
+    return jsonify({"count": len(visible), "middle_level": _middle_of_current(db),
+                    "targets": [target_json(t, units.get((t.level, t.unit_id)), db) for t in visible]})
 
 
 def _visible_target(target_id):
@@ -222,10 +257,10 @@ def _visible_target(target_id):
 
 @bp.get("/targets/<int:target_id>")
 def get_target(target_id):
-    _db, target, unit = _visible_target(target_id)
+    db, target, unit = _visible_target(target_id)
     if target is None:
         return _error(404, "not_found", _("Không có chỉ tiêu này trong phạm vi của bạn."))
-    return jsonify(target_json(target, unit))
+    return jsonify(target_json(target, unit, db))
 
 
 def _is_int(value):
@@ -308,12 +343,12 @@ def update_target(target_id):
         db.rollback()
         current = db.get(Target, target_id)
         return _error(409, "conflict", _("Chỉ tiêu vừa được người khác sửa; đây là bản hiện tại."),
-                      current=target_json(current, unit) if current is not None else None)
+                      current=target_json(current, unit, db) if current is not None else None)
     except target_service.TargetError as exc:
         db.rollback()
         message = str(exc)
         return _error(400, "invalid", message, fields={_field_of(message, fields): message})
-    return jsonify(target_json(saved, unit))
+    return jsonify(target_json(saved, unit, db))
 
 
 # --- progress ------------------------------------------------------------------------------
@@ -332,7 +367,8 @@ def progress_rows():
     """Actual, target, expected pace, projection and flag per unit of a level for a year."""
     errors = {}
     metric_code = _choice_arg("metric", tuple(METRICS), errors) or "hi_coverage"
-    level = _choice_arg("level", PROGRESS_LEVELS, errors) or "commune"
+    asked = _choice_arg("level", PROGRESS_LEVELS, errors) or "commune"
+    level = LEVEL_ALIASES.get(asked, asked)
     year = _int_arg("period", errors)
     if year is None and "period" not in errors:
         year = _int_arg("year", errors)
@@ -347,16 +383,22 @@ def progress_rows():
         year = latest.year if latest else date.today().year
     metric = METRICS[metric_code]
     body = {"metric": {"code": metric.code, "label": str(metric.label), "kind": metric.kind},
-            "level": level, "period": year, "as_of": None, "rows": []}
+            "level": asked, "period": year, "as_of": None, "rows": [],
+            "middle_level": middle_level(version) if version is not None else None,
+            "middle_label": str(middle_label(version)) if version is not None else None}
     if version is None:
         return jsonify(body)
     result = progress_service.progress(session=db, user=g.user, version=version, metric_code=metric_code,
                                        level=level, year=year)
     as_of = result["as_of"]
     body["as_of"] = _iso(as_of)
+    areas = {d.id: d for d in db.execute(select(District).where(District.version_id == version.id)).scalars()}
     rows = []
     for r in result["rows"]:
         pace, t, d = r["pace"], r["target"], r["denominator"]
+        area = None
+        if level != "province":
+            area = _area_json(db, areas.get(r["unit"].id if level == "district" else r["unit"].district_id))
         target = None
         if t is not None:
             target = {"id": t.id, "people": _number(t.people), "value": _number(t.value),
@@ -371,6 +413,10 @@ def progress_rows():
             "ratio": _number(pace.ratio, 4),
             "flag": pace.flag,
             "seasonal": pace.seasonal,
+            # The middle-level unit of the row (itself at level district/area): "district" by the
+            # old name, "area" by the honest one; the same object.
+            "district": area,
+            "area": area,
         })
     body["rows"] = rows
     return jsonify(body)

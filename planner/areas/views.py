@@ -11,7 +11,9 @@ from planner.areas import forms
 from planner.db import get_session
 from planner.i18n import fmt_date, fmt_month, fmt_number
 from planner.models import ClassificationScheme, Commune, CoverageRecord, Denominator, District, HierarchyVersion, User
+from planner.models.areas import OFFICE_KIND
 from planner.services import imports, registry, scope
+from planner.services.hierarchy import middle_label, middle_level
 
 bp = Blueprint("areas", __name__)
 
@@ -22,7 +24,7 @@ def commune_kind_labels():
 
 def district_kind_labels():
     return {"city": _("Thành phố"), "town": _("Thị xã"), "rural_district": _("Huyện"),
-            "urban_district": _("Quận")}
+            "urban_district": _("Quận"), OFFICE_KIND: _("BHXH cơ sở")}
 
 
 @bp.app_template_filter("commune_kind")
@@ -272,7 +274,9 @@ def edit_commune(code):
         select(Commune.code).where(Commune.version_id == found.version_id, Commune.id != found.id)
     ).scalars().all()
     form = forms.CommuneForm(obj=found, taken_codes=taken)
-    form.district_id.choices = _district_choices(_version())
+    version = _version()
+    form.district_id.choices = _district_choices(version)
+    form.district_id.label.text = middle_label(version)
     if form.validate_on_submit():
         form.populate_obj(found)
         if found.lost_state_hi_people is None:
@@ -420,8 +424,10 @@ def import_data():
             status = 200 if result.ok else 422
     elif form.errors:
         status = 400
+    version = registry.current_version(session=get_session())
     return render_template("areas/import.html", form=form, result=result, kinds=forms.IMPORT_KIND_CHOICES,
-                           columns=imports.COLUMNS), status
+                           columns=imports.COLUMNS, version=version,
+                           office=middle_level(version) == "office"), status
 
 
 @bp.route("/import/template/<kind>.csv")

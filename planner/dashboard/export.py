@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from planner.services.hierarchy import middle_label
 from planner.fieldwork_reports.export import COUNT, MIMETYPE, _round, _save, _table  # noqa: F401 (MIMETYPE)
 from planner.safetext import append_row
 
@@ -60,10 +61,11 @@ def province_workbook(context, *, trend_labels, region_labels, source_labels, fl
                  source_labels, first=True)
     _trend_sheet(wb, context["trends"]["si_coverage"], _("Xu hướng BHXH"), trend_labels["si_coverage"],
                  _("Lực lượng lao động trong độ tuổi"), source_labels)
-    ranking = context["ranking"]
+    ranking, version = context["ranking"], context["version"]
     as_of = ranking["as_of"]
-    ws = _sheet(wb, _("Xếp hạng huyện"), _("Xếp hạng huyện theo BHYT – năm %(y)s – số liệu tháng %(m)s",
-                                           y=ranking["year"], m=as_of.strftime("%m/%Y") if as_of else "–"))
+    ws = _sheet(wb, middle_label(version, "ranking_sheet"),
+                middle_label(version, "ranking_sheet_title", y=ranking["year"],
+                             m=as_of.strftime("%m/%Y") if as_of else "–"))
     rows = [[n, r["district"].code, r["district"].name, r["population"], r["participants"], _round(r["coverage"]),
              _round(r["target_rate"]), r["target_people"],
              str(source_labels.get(r["target_source"], "")) if r["target_source"] else None,
@@ -74,7 +76,7 @@ def province_workbook(context, *, trend_labels, region_labels, source_labels, fl
                  _round(t["target_rate"]), t["target_people"],
                  str(source_labels.get(t["target_source"], "")) if t["target_source"] else None,
                  _round(t["attainment"]), t["needed"], None])
-    _table(ws, [_("Hạng"), _("Mã huyện"), _("Huyện"), _("Dân số"), _("Người tham gia BHYT"), _("Tỷ lệ bao phủ"),
+    _table(ws, [_("Hạng"), str(middle_label(version, "code")), str(middle_label(version)), _("Dân số"), _("Người tham gia BHYT"), _("Tỷ lệ bao phủ"),
                 _("Chỉ tiêu (tỷ lệ)"), _("Chỉ tiêu (người)"), _("Nguồn chỉ tiêu"), _("Mức đạt chỉ tiêu"),
                 _("Số người cần thêm"), _("Đánh giá")], rows,
            [None, None, None, COUNT, COUNT, RATE, RATE, COUNT, None, RATE, COUNT, None],

@@ -30,6 +30,8 @@ from planner.i18n import fmt_month, fmt_number, fmt_percent
 from planner.models import District
 from planner.services import dashboard as service
 from planner.services import registry, scope
+from planner.models.areas import OFFICE_KIND
+from planner.services.hierarchy import OFFICE_PREFIX, middle_label
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -45,8 +47,10 @@ def region_labels():
             "none": _("Không thuộc khu vực nào"), "total": _("Tổng cộng")}
 
 
-def source_labels():
-    return {"district": _("Chỉ tiêu của huyện"), "province": _("Theo chỉ tiêu của tỉnh"),
+def source_labels(version=None):
+    """Where a target came from; "district" is the middle level's own (a district's, or from July
+    2025 an office area's)."""
+    return {"district": middle_label(version, "own_target"), "province": _("Theo chỉ tiêu của tỉnh"),
             "commune": _("Chỉ tiêu của xã"), "default": _("Mục tiêu 95% (chưa giao chỉ tiêu)")}
 
 
@@ -67,8 +71,8 @@ def trend_labels():
             "si_coverage": _("Tỷ lệ tham gia BHXH (% lực lượng lao động trong độ tuổi)")}
 
 
-def _labels():
-    return {"region_labels": region_labels(), "source_labels": source_labels(), "flag_labels": flag_labels(),
+def _labels(version=None):
+    return {"region_labels": region_labels(), "source_labels": source_labels(version), "flag_labels": flag_labels(),
             "status_labels": status_labels(), "format_labels": format_labels()}
 
 
@@ -231,32 +235,37 @@ def trend_chart(result, scope_name, year=None):
         highlight=highlight, highlight_label=_("Năm %(y)s", y=year))
 
 
-def ranking_chart(ranking):
-    """Bars of the measure the districts are ranked by: attainment (against a 100% line),
-    coverage (with each district's target marked) or people still needed."""
+def ranking_chart(ranking, version=None):
+    """Bars of the measure the districts (office areas) are ranked by: attainment (against a 100%
+    line), coverage (with each one's target marked) or people still needed."""
     rows, sort, year = ranking["rows"], ranking["sort"], ranking["year"]
+
+    def name(r):
+        # An office area's name without the "BHXH cơ sở " every bar would repeat (the title says it).
+        d = r["district"]
+        return d.name.removeprefix(OFFICE_PREFIX) if d.kind == OFFICE_KIND else d.name
 
     def link(r):
         return url_for("dashboard.district", code=r["district"].code, year=year)
 
     if sort == "needed":
-        title = _("Số người cần thêm để đạt chỉ tiêu BHYT theo huyện, năm %(y)s", y=year)
-        items = [{"label": r["district"].name, "value": r["needed"], "href": link(r)} for r in rows]
+        title = middle_label(version, "chart_needed", y=year)
+        items = [{"label": name(r), "value": r["needed"], "href": link(r)} for r in rows]
         options = {"fmt": fmt_number}
         text = [f"{r['district'].name} {fmt_number(r['needed'])}" for r in rows[:3]]
     elif sort == "coverage":
-        title = _("Tỷ lệ bao phủ BHYT theo huyện, năm %(y)s", y=year)
-        items = [{"label": r["district"].name, "value": r["coverage"], "marker": r["target_rate"], "href": link(r)}
+        title = middle_label(version, "chart_coverage", y=year)
+        items = [{"label": name(r), "value": r["coverage"], "marker": r["target_rate"], "href": link(r)}
                  for r in rows]
         options = {"target_label": _("Chỉ tiêu"), "value_max": 1.0}
         text = [f"{r['district'].name} {fmt_percent(r['coverage'])}" for r in rows[:3]]
     else:
-        title = _("Mức đạt chỉ tiêu BHYT theo huyện, năm %(y)s", y=year)
-        items = [{"label": r["district"].name, "value": r["attainment"], "href": link(r)} for r in rows]
+        title = middle_label(version, "chart_attainment", y=year)
+        items = [{"label": name(r), "value": r["attainment"], "href": link(r)} for r in rows]
         high = max([r["attainment"] or 0 for r in rows] + [1.0])
         options = {"target": 1.0, "target_label": _("Đạt 100% chỉ tiêu"), "value_max": high}
         text = [f"{r['district'].name} {fmt_percent(r['attainment'])}" for r in rows[:3]]
-    return charts.bar_ranking(title=title, desc=_("%(n)s huyện; đứng đầu: %(top)s.", n=len(rows), top=", ".join(text)),
+    return charts.bar_ranking(title=title, desc=middle_label(version, "chart_desc", n=len(rows), top=", ".join(text)),
                               items=items, **options)
 
 
@@ -337,6 +346,7 @@ def province():
     context = _province_context(db, params)
     if context is None:
         return render_template("dashboard/province.html", empty=True, params=params, **_labels()), _status(params)
+    labels = _labels(context["version"])
     province = service.province_of(session=db, version=context["current"])
     province_name = province.name if province else ""
     conf_chart, new_chart = month_charts(context["fieldwork"], format_labels())
@@ -344,8 +354,9 @@ def province():
         "dashboard/province.html", empty=False, params=params, **context,
         charts={"hi": trend_chart(context["trends"]["hi_coverage"], province_name, context["year"]),
                 "si": trend_chart(context["trends"]["si_coverage"], province_name, context["year"]),
-                "ranking": ranking_chart(context["ranking"]), "conferences": conf_chart, "new": new_chart},
-        trend_labels=trend_labels(), **_page_extras(db), **_labels(),
+                "ranking": ranking_chart(context["ranking"], context["version"]), "conferences": conf_chart,
+                "new": new_chart},
+        trend_labels=trend_labels(), **_page_extras(db), **labels,
         map_url=map_page_url(layer="hi_coverage", **({"period": context["ranking"]["as_of"].strftime("%Y-%m")}
                                                     if context["ranking"]["as_of"] else {}))), _status(params)
 
@@ -360,7 +371,7 @@ def province_xlsx():
     context = _province_context(db, params)
     if context is None:
         abort(404)
-    data = export.province_workbook(context, trend_labels=trend_labels(), **_labels())
+    data = export.province_workbook(context, trend_labels=trend_labels(), **_labels(context["version"]))
     return _xlsx(data, f"bang-dieu-hanh-tinh-{params['year']}.xlsx")
 
 
@@ -435,7 +446,7 @@ def district(code):
                 "trend": (trend_chart(context["trend"], context["district"].name, context["year"])
                           if context["trend"] else None),
                 "months": month_charts(context["fieldwork"], format_labels())},
-        **_page_extras(db), **_labels()), _status(params)
+        **_page_extras(db), **_labels(context["version"])), _status(params)
 
 
 @bp.route("/district/<code>/export.xlsx")
@@ -446,7 +457,7 @@ def district_xlsx(code):
     if params["errors"]:
         return Response("\n".join(params["errors"]), status=400, mimetype="text/plain")
     context = _district_context(db, code, params)
-    data = export.district_workbook(context, **_labels())
+    data = export.district_workbook(context, **_labels(context["version"]))
     return _xlsx(data, f"bang-dieu-hanh-{context['district'].code}-{params['year']}.xlsx")
 
 
@@ -462,4 +473,4 @@ def report(code):
         map_layer=map_layer(db, context["district"], context["figures"]["as_of"]),
         charts={"communes": communes_chart(context["communes"], context["district"]),
                 "calendar": calendar_chart(context["conferences"], context["district"])},
-        printed_on=date.today(), **_page_extras(db), **_labels()), _status(params)
+        printed_on=date.today(), **_page_extras(db), **_labels(context["version"])), _status(params)

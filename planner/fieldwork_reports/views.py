@@ -19,7 +19,9 @@ from planner.models import (
     AgentProfile, Campaign, CashHandover, Commune, Conference, District, User, UserCommune,
 )
 from planner.services import fieldwork_reports as reports
+from planner.i18n import current_hierarchy
 from planner.services import registry, scope
+from planner.services.hierarchy import middle_label
 
 bp = Blueprint("fieldwork_reports", __name__)
 
@@ -47,11 +49,19 @@ def _districts_in_scope(db):
 
 
 def _district_filter_choices(db):
-    """Choices of a report's district filter: the whole scope, or one district in it."""
+    """Choices of a report's district filter: the whole scope, or one district (from July 2025 one
+    grassroots office area) in it."""
     everything = _("Toàn tỉnh") if scope.is_province_wide(g.user) else _("Tất cả trong phạm vi")
     districts = _districts_in_scope(db)
     return [SelectChoice("", everything)] + [SelectChoice(d.code, f"{d.code} – {d.name}") for d in districts], \
         {d.code: d for d in districts}
+
+
+def _middle_filter(form, db):
+    """Fill the report form's district filter and name it after the current middle level."""
+    form.district.choices, by_code = _district_filter_choices(db)
+    form.district.label.text = middle_label(current_hierarchy())
+    return by_code
 
 
 def _scope_label(district):
@@ -61,7 +71,7 @@ def _scope_label(district):
         return _("Toàn tỉnh")
     if g.user.role == "district_head" and g.user.district_id:
         found = get_session().get(District, g.user.district_id)
-        return found.name if found else _("Huyện của bạn")
+        return found.name if found else middle_label(current_hierarchy(), "yours")
     return g.user.full_name or g.user.username
 
 
@@ -221,7 +231,7 @@ def _conversion():
     form = forms.ConversionFilter(_filter_data({
         "from": date(today.year, 1, 1).isoformat(), "to": today.isoformat(),
         "days": str(reports.DEFAULT_WINDOW_DAYS), "district": ""}))
-    form.district.choices, by_code = _district_filter_choices(db)
+    by_code = _middle_filter(form, db)
     if not form.validate():
         return form, None, None
     district = by_code.get(form.district.data)
@@ -255,7 +265,7 @@ def _activity():
     db = get_session()
     form = forms.ActivityFilter(_filter_data({"kind": "week", "day": reports.reference_day(session=get_session()).isoformat(),
                                               "district": ""}))
-    form.district.choices, by_code = _district_filter_choices(db)
+    by_code = _middle_filter(form, db)
     if not form.validate():
         return form, None, None
     district = by_code.get(form.district.data)
@@ -303,7 +313,7 @@ def _cash_filter():
     today = reports.reference_day(session=db)
     first, last = reports.period_bounds("month", today)
     form = forms.CashFilter(_filter_data({"from": first.isoformat(), "to": last.isoformat(), "district": ""}))
-    form.district.choices, by_code = _district_filter_choices(db)
+    by_code = _middle_filter(form, db)
     return form, by_code
 
 

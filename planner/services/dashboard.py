@@ -231,34 +231,46 @@ def district_ranking(*, session, user, version, year, sort="attainment"):
 
 def region_breakdown(*, session, user, version, year, as_of):
     """Communes, population, HI participants and coverage per Region class (Decision 861/QĐ-TTg)
-    in force at the month, and of the communes in none ("none")."""
+    in force at the month, and of the communes in none ("none"). A commune made by a reform from
+    units of several classes counts its people in each class by their share
+    (reforms.classification_shares) and is counted once, in the class of most of its people."""
+    from planner.services.reforms import classification_shares
+
     on = as_of or date(year, 12, 1)
-    in_force = (select(ClassificationMembership.commune_id, ClassificationMembership.category)
-                .join(ClassificationScheme, ClassificationScheme.id == ClassificationMembership.scheme_id)
-                .where(ClassificationScheme.code == progress.REGION_SCHEME, ClassificationMembership.valid_from <= on,
-                       or_(ClassificationMembership.valid_to.is_(None), ClassificationMembership.valid_to >= on))
-                .subquery())
     den_year = registry.latest_denominator_year(session=session, version_id=version.id, up_to=year)
     den = (select(Denominator.commune_id, Denominator.population).where(Denominator.year == den_year).subquery())
     cov = (select(CoverageRecord.commune_id, CoverageRecord.hi_participants)
            .where(CoverageRecord.period == as_of).subquery())
-    category = func.coalesce(in_force.c.category, "none")
-    stmt = (select(category.label("category"), func.count(Commune.id), func.sum(den.c.population),
-                   func.sum(cov.c.hi_participants), func.count(cov.c.commune_id))
-            .outerjoin(in_force, in_force.c.commune_id == Commune.id)
-            .outerjoin(den, den.c.commune_id == Commune.id)
-            .outerjoin(cov, cov.c.commune_id == Commune.id)
-            .where(Commune.version_id == version.id, scope.commune_filter(user))
-            .group_by(category))
-    found = {cat: (int(n), int(pop) if pop is not None else None, int(hi) if hi is not None else None, int(with_data))
-             for cat, n, pop, hi, with_data in session.execute(stmt)}
+    units = session.execute(
+        select(Commune.id, den.c.population, cov.c.hi_participants)
+        .outerjoin(den, den.c.commune_id == Commune.id)
+        .outerjoin(cov, cov.c.commune_id == Commune.id)
+        .where(Commune.version_id == version.id, scope.commune_filter(user))).all()
+    shares = classification_shares(session=session, version=version, scheme_code=progress.REGION_SCHEME, on=on,
+                                   commune_ids=[u[0] for u in units])
+    order = {c: i for i, c in enumerate(REGION_CATEGORIES)}
+    found = {}
+    for commune_id, pop, hi in units:
+        parts = shares.get(commune_id) or {"none": 1.0}
+        main = max(parts, key=lambda c: (parts[c], -order.get(c, 99)))
+        row = found.setdefault(main, {"communes": 0, "with_data": 0, "population": None, "participants": None})
+        row["communes"] += 1
+        row["with_data"] += hi is not None
+        for cat, share in parts.items():
+            part = found.setdefault(cat, {"communes": 0, "with_data": 0, "population": None, "participants": None})
+            if pop is not None:
+                part["population"] = (part["population"] or 0) + pop * share
+            if hi is not None:
+                part["participants"] = (part["participants"] or 0) + hi * share
     rows = []
     for cat in REGION_CATEGORIES + tuple(sorted(set(found) - set(REGION_CATEGORIES))):
-        n, pop, hi, with_data = found.get(cat, (0, None, None, 0))
-        rows.append({"category": cat, "communes": n, "with_data": with_data, "population": pop,
+        f = found.get(cat, {"communes": 0, "with_data": 0, "population": None, "participants": None})
+        pop = round(f["population"]) if f["population"] is not None else None
+        hi = round(f["participants"]) if f["participants"] is not None else None
+        rows.append({"category": cat, "communes": f["communes"], "with_data": f["with_data"], "population": pop,
                      "participants": hi, "coverage": hi_coverage(hi, pop)})
-    pops = [r["population"] for r in rows if r["population"] is not None]
-    his = [r["participants"] for r in rows if r["participants"] is not None]
+    pops = [pop for _c, pop, _hi in units if pop is not None]  # the whole, not the rounded parts
+    his = [hi for _c, _pop, hi in units if hi is not None]
     total_pop, total_hi = (sum(pops) if pops else None), (sum(his) if his else None)
     total = {"category": "total", "communes": sum(r["communes"] for r in rows),
              "with_data": sum(r["with_data"] for r in rows), "population": total_pop, "participants": total_hi,

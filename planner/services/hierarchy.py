@@ -26,10 +26,63 @@ FORMER_DISTRICT_COLUMNS = (("ma_huyen_cu", "ten_huyen_cu"), ("ma_huyen_2024_12",
 
 
 # What the middle level of a version is called in the UI: administrative districts until June
-# 2025, grassroots social insurance office areas from July 2025 (the two-level structure).
+# 2025, grassroots social insurance office areas from July 2025 (the two-level structure). Whole
+# sentences, not words pasted into sentences, so that each reads right in both languages.
 MIDDLE_LABELS = {
-    "district": {"one": _l("Huyện"), "many": _l("Huyện"), "head": _l("Trưởng BHXH huyện")},
-    "office": {"one": _l("BHXH cơ sở"), "many": _l("BHXH cơ sở"), "head": _l("Giám đốc BHXH cơ sở")},
+    "district": {
+        "one": _l("Huyện"), "many": _l("Huyện"), "head": _l("Lãnh đạo BHXH huyện"),
+        "lower": _l("huyện"), "code": _l("Mã huyện"), "nav": _l("Các huyện"),
+        "list_title": _l("Danh sách huyện, thị xã, thành phố"),
+        "empty": _l("Huyện này chưa có xã nào trong phạm vi của bạn."),
+        "yours": _l("Huyện của bạn"),
+        "ranked_by": _l("Xếp hạng huyện theo"),
+        "ranking_title": _l("Xếp hạng huyện theo BHYT, năm %(y)s"),
+        "ranking_sheet": _l("Xếp hạng huyện"),
+        "ranking_sheet_title": _l("Xếp hạng huyện theo BHYT – năm %(y)s – số liệu tháng %(m)s"),
+        "none_with_data": _l("Chưa có huyện nào có số liệu năm %(y)s."),
+        "chart_needed": _l("Số người cần thêm để đạt chỉ tiêu BHYT theo huyện, năm %(y)s"),
+        "chart_coverage": _l("Tỷ lệ bao phủ BHYT theo huyện, năm %(y)s"),
+        "chart_attainment": _l("Mức đạt chỉ tiêu BHYT theo huyện, năm %(y)s"),
+        "chart_desc": _l("%(n)s huyện; đứng đầu: %(top)s."),
+        "own_target": _l("Chỉ tiêu của huyện"),
+        "rate_of": _l("Theo tỷ lệ của huyện"),
+        "no_agents": _l("Không có nhân viên thu nào trong huyện."),
+        "my_targets": _l("Chỉ tiêu của huyện bạn và phân bổ cho các xã"),
+        "children_sum": _l("Tổng các huyện"),
+        "children_count": _l("%(n)s/%(total)s huyện"),
+        "allocate": _l("Phân bổ cho huyện"),
+        "campaign_help": _l("Lãnh đạo BHXH huyện chỉ tạo chiến dịch cho huyện của mình."),
+        "unknown_code": _l("Mã huyện “%(code)s” không có trong danh mục hiện hành (%(version)s)."),
+        "not_yours": _l("Huyện “%(code)s” không phải huyện bạn phụ trách."),
+        "commune_not_yours": _l("Xã “%(code)s” không thuộc huyện bạn phụ trách."),
+    },
+    "office": {
+        "one": _l("BHXH cơ sở"), "many": _l("BHXH cơ sở"), "head": _l("Lãnh đạo BHXH cơ sở"),
+        "lower": _l("BHXH cơ sở"), "code": _l("Mã BHXH cơ sở"), "nav": _l("Các BHXH cơ sở"),
+        "list_title": _l("Danh sách BHXH cơ sở"),
+        "empty": _l("BHXH cơ sở này chưa có xã nào trong phạm vi của bạn."),
+        "yours": _l("BHXH cơ sở của bạn"),
+        "ranked_by": _l("Xếp hạng BHXH cơ sở theo"),
+        "ranking_title": _l("Xếp hạng BHXH cơ sở theo BHYT, năm %(y)s"),
+        "ranking_sheet": _l("Xếp hạng BHXH cơ sở"),
+        "ranking_sheet_title": _l("Xếp hạng BHXH cơ sở theo BHYT – năm %(y)s – số liệu tháng %(m)s"),
+        "none_with_data": _l("Chưa có BHXH cơ sở nào có số liệu năm %(y)s."),
+        "chart_needed": _l("Số người cần thêm để đạt chỉ tiêu BHYT theo BHXH cơ sở, năm %(y)s"),
+        "chart_coverage": _l("Tỷ lệ bao phủ BHYT theo BHXH cơ sở, năm %(y)s"),
+        "chart_attainment": _l("Mức đạt chỉ tiêu BHYT theo BHXH cơ sở, năm %(y)s"),
+        "chart_desc": _l("%(n)s BHXH cơ sở; đứng đầu: %(top)s."),
+        "own_target": _l("Chỉ tiêu của BHXH cơ sở"),
+        "rate_of": _l("Theo tỷ lệ của BHXH cơ sở"),
+        "no_agents": _l("Không có nhân viên thu nào trong địa bàn BHXH cơ sở."),
+        "my_targets": _l("Chỉ tiêu của BHXH cơ sở bạn phụ trách và phân bổ cho các xã"),
+        "children_sum": _l("Tổng các BHXH cơ sở"),
+        "children_count": _l("%(n)s/%(total)s BHXH cơ sở"),
+        "allocate": _l("Phân bổ cho BHXH cơ sở"),
+        "campaign_help": _l("Giám đốc BHXH cơ sở chỉ tạo chiến dịch cho địa bàn của mình."),
+        "unknown_code": _l("Mã BHXH cơ sở “%(code)s” không có trong danh mục hiện hành (%(version)s)."),
+        "not_yours": _l("BHXH cơ sở “%(code)s” không phải đơn vị bạn phụ trách."),
+        "commune_not_yours": _l("Xã “%(code)s” không thuộc BHXH cơ sở bạn phụ trách."),
+    },
 }
 
 
@@ -38,9 +91,12 @@ def middle_level(version):
     return getattr(version, "middle_level", None) or "district"
 
 
-def middle_label(version, form="one"):
-    """The UI name of the version's middle level ("Huyện" / "BHXH cơ sở"); form: one, many, head."""
-    return MIDDLE_LABELS[middle_level(version)][form]
+def middle_label(version, form="one", /, **params):
+    """The UI wording of the version's middle level ("Huyện" / "BHXH cơ sở") in one of the forms
+    of MIDDLE_LABELS (one, many, head, lower, code, nav, ...); with params, the sentence filled in
+    (middle_label(v, "ranking_title", y=2026))."""
+    label = str(MIDDLE_LABELS[middle_level(version)][form])  # in the request's language, now
+    return label % params if params else label
 
 
 class HierarchyError(ValueError):
@@ -430,6 +486,14 @@ def _through_crosswalk(version, expression, periods):
     else records kept on older units carried over by the crosswalk (times the share)."""
     return _with_sources(version, CoverageRecord, CoverageRecord.period, expression(),
                          CoverageRecord.period.in_(periods))
+
+
+def coverage_rows(*, version, expression, periods):
+    """A subquery of (commune_id, period, value) in this version's communes across reforms (each
+    month from one source, as _through_crosswalk ranks them), for callers that group it their own
+    way (progress by district or commune, with their filters)."""
+    both = _through_crosswalk(version, expression, periods)
+    return select(both.c.commune_id, both.c.key.label("period"), both.c.value).subquery()
 
 
 def coverage_in_version(*, session, version, expression, periods):

@@ -24,6 +24,7 @@ from planner.models import (
     ClassificationMembership, ClassificationScheme, Commune, CoverageRecord, Denominator, District,
 )
 from planner.services import scope
+from planner.services.hierarchy import middle_label, middle_level
 from planner.services.registry import current_version
 
 KINDS = ("communes", "classifications", "denominators", "coverage")
@@ -77,6 +78,10 @@ COLUMNS = {
 
 # Columns people keep for their own reading; they are read past, not reported.
 IGNORED_COLUMNS = {"stt", "ghi_chu", "note", "ten_huyen", "ten_xa", "ten"}
+# On a version whose middle level is the grassroots SI office area (from July 2025), ma_huyen
+# holds the office area's code (the former district's code) and may be headed so.
+OFFICE_ALIASES = {"ma_huyen": ("ma_bhxh_co_so", "ma_co_so", "ma_huyen_cu")}
+OFFICE_IGNORED = {"ten_bhxh_co_so", "ten_co_so", "ten_huyen_cu"}
 
 # One example row per kind, for the downloadable templates.
 EXAMPLES = {
@@ -221,14 +226,16 @@ def _xlsx_rows(data):
         workbook.close()
 
 
-def map_headers(kind, header):
-    """Match the file's headers to the kind's columns: ({canonical: index}, {canonical: shown}, errors)."""
+def map_headers(kind, header, office=False):
+    """Match the file's headers to the kind's columns: ({canonical: index}, {canonical: shown}, errors).
+    office: the current version's middle level is the office area (OFFICE_ALIASES apply)."""
     columns = COLUMNS[kind]
     lookup = {}
     for col in columns:
         lookup[col.name] = col.name
-        for alias in col.aliases:
+        for alias in col.aliases + (OFFICE_ALIASES.get(col.name, ()) if office else ()):
             lookup[header_key(alias)] = col.name
+    ignored = IGNORED_COLUMNS | (OFFICE_IGNORED if office else set())
     index, shown, errors, unknown = {}, {}, [], []
     for i, cell in enumerate(header):
         text = "" if cell is None else str(cell).strip()
@@ -237,7 +244,7 @@ def map_headers(kind, header):
         key = header_key(text)
         name = lookup.get(key)
         if name is None:
-            if key not in IGNORED_COLUMNS:
+            if key not in ignored:
                 unknown.append((text, key))
             continue
         if name in index:
@@ -248,7 +255,15 @@ def map_headers(kind, header):
         shown[name] = text
     missing = [col.name for col in columns if col.required and col.name not in index]
     suggested = set()
+    office_only = {header_key(a): name for name, aliases in OFFICE_ALIASES.items() for a in aliases
+                   if name in lookup} if not office else {}
     for text, key in unknown:
+        if key in office_only and office_only[key] not in index:
+            suggested.add(office_only[key])
+            errors.append(RowError(1, text, _("Cột “%(name)s” chỉ dùng khi danh mục hiện hành chia theo BHXH cơ sở "
+                                               "(từ 01/07/2025); danh mục hiện hành chia theo huyện: hãy ghi mã huyện "
+                                               "ở cột “%(right)s”.", name=text, right=office_only[key])))
+            continue
         close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.6)
         target = lookup[close[0]] if close else None
         if target and target not in index:
@@ -445,7 +460,7 @@ class _Row:
                                   code=code, version=ctx.version.name))
             return None
         if not ctx.in_scope(commune.district_id):
-            self.error("ma_xa", _("Xã “%(code)s” không thuộc huyện bạn phụ trách.", code=code))
+            self.error("ma_xa", middle_label(ctx.version, "commune_not_yours", code=code))
             return None
         return commune
 
@@ -460,13 +475,13 @@ def _check_communes(row, ctx):
     if district_code is not None:
         district = ctx.districts.get(district_code)
         if district is None:
-            row.error("ma_huyen", _("Mã huyện “%(code)s” không có trong danh mục hiện hành (%(version)s).",
-                                    code=district_code, version=ctx.version.name))
+            row.error("ma_huyen", middle_label(ctx.version, "unknown_code", code=district_code,
+                                               version=ctx.version.name))
         elif not ctx.in_scope(district.id):
-            row.error("ma_huyen", _("Huyện “%(code)s” không phải huyện bạn phụ trách.", code=district_code))
+            row.error("ma_huyen", middle_label(ctx.version, "not_yours", code=district_code))
     existing = ctx.communes.get(code) if code else None
     if existing is not None and not ctx.in_scope(existing.district_id):
-        row.error("ma_xa", _("Xã “%(code)s” không thuộc huyện bạn phụ trách.", code=code))
+        row.error("ma_xa", middle_label(ctx.version, "commune_not_yours", code=code))
     if not row.ok:
         return None, None
     return code, dict(code=code, name=name, kind=kind, district=district, lost=lost, existing=existing)
@@ -653,7 +668,7 @@ def run_import(*, session, kind, filename, data, dry_run=True, user=None, max_by
         header, body = read_table(filename, data)
     except FileProblem as problem:
         return fail(problem.message, row=problem.row)
-    index, shown, header_errors = map_headers(kind, header)
+    index, shown, header_errors = map_headers(kind, header, office=middle_level(version) == "office")
     if header_errors:
         result.errors.extend(header_errors)
         return result

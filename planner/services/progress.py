@@ -9,9 +9,9 @@ from sqlalchemy import and_, case, func, literal, select
 
 from planner.models import (
     Activity, ClassificationMembership, ClassificationScheme, Commune, Conference, CoverageRecord, Denominator,
-    District, PaceSetting, Province, Target,
+    District, HierarchyVersion, PaceSetting, Province, Target,
 )
-from planner.services import scope
+from planner.services import hierarchy, scope
 from planner.services.metrics import from_people, get_metric
 
 
@@ -94,23 +94,34 @@ def activity_as_of(*, session, version_id, year):
     return last.replace(day=1) if last else None
 
 
-def series_by_unit(*, session, metric, level, year, as_of, where):
-    """{unit_id: {point: participants}} at the few months pace needs, in one grouped query."""
+def series_by_unit(*, session, metric, level, year, as_of, where, version=None):
+    """{unit_id: {point: participants}} at the few months pace needs, in one grouped query.
+
+    With the version, months recorded on older units (before a reform: the December before the
+    first year of the office areas was recorded on the districts' communes) are carried over by
+    the crosswalk (planner.services.hierarchy), so the pace has its base across reforms."""
     if metric.source == "activity":
         return _activity_series(session, metric, level, year, as_of, where)
     points = _points(year, as_of)
     key = _unit_key(level)
-    expr = metric.participants()
-    columns = [func.sum(case((CoverageRecord.period == d, expr))).label(name) for name, d in points.items()]
     key_col = key if key is not None else literal(0)
-    stmt = (select(key_col.label("unit"), *columns)
-            .join(Commune, Commune.id == CoverageRecord.commune_id)
-            .where(where, CoverageRecord.period.in_(sorted(set(points.values())))))
+    periods = sorted(set(points.values()))
+    if version is None:
+        expr = metric.participants()
+        columns = [func.sum(case((CoverageRecord.period == d, expr))).label(name) for name, d in points.items()]
+        stmt = (select(key_col.label("unit"), *columns)
+                .join(Commune, Commune.id == CoverageRecord.commune_id)
+                .where(where, CoverageRecord.period.in_(periods)))
+    else:
+        both = hierarchy.coverage_rows(version=version, expression=metric.participants, periods=periods)
+        columns = [func.sum(case((both.c.period == d, both.c.value))).label(name) for name, d in points.items()]
+        stmt = (select(key_col.label("unit"), *columns).select_from(both)
+                .join(Commune, Commune.id == both.c.commune_id).where(where))
     if key is not None:
         stmt = stmt.group_by(key)
     result = {}
     for row in session.execute(stmt).mappings():
-        result[row["unit"]] = {name: row[name] for name in points}
+        result[row["unit"]] = {name: (round(row[name]) if row[name] is not None else None) for name in points}
     return result
 
 
@@ -125,7 +136,7 @@ def actuals_by_unit(*, session, metric, level, unit_ids, year):
     if as_of is None:
         return {}
     series = series_by_unit(session=session, metric=metric, level=level, year=year, as_of=as_of,
-                            where=key.in_(unit_ids))
+                            where=key.in_(unit_ids), version=session.get(HierarchyVersion, version_id))
     out = {}
     for unit_id, s in series.items():
         actual = s.get("actual")
@@ -136,10 +147,16 @@ def actuals_by_unit(*, session, metric, level, unit_ids, year):
     return out
 
 
-def denominators(*, session, metric, level, year, where):
+def denominators(*, session, metric, level, year, where, version=None):
+    """{unit_id: population or labour force} of the latest year up to the year. With the version,
+    figures kept on older units count through the crosswalk when they are newer than the
+    version's own (hierarchy.denominators_in_version): an office version imported with its
+    2019 census population still measures 2026 against the 2024 figures of the units it grew from."""
     if metric.denominator is None:
         return {}
     column = Denominator.population if metric.denominator == "population" else Denominator.labour_force
+    if version is not None:
+        return _denominators_in_version(session, version, column, level, year, where)
     best = session.execute(select(func.max(Denominator.year)).join(Commune, Commune.id == Denominator.commune_id)
                            .where(where, Denominator.year <= year)).scalar()
     if best is None:
@@ -151,6 +168,20 @@ def denominators(*, session, metric, level, year, where):
     if key is not None:
         stmt = stmt.group_by(key)
     return dict(session.execute(stmt).all())
+
+
+def _denominators_in_version(session, version, column, level, year, where):
+    per_commune, _year = hierarchy.denominators_in_version(session=session, version=version, column=column,
+                                                           up_to_year=year)
+    if not per_commune:
+        return {}
+    key = _unit_key(level)
+    key_col = key if key is not None else literal(0)
+    out = {}
+    for unit, commune_id in session.execute(select(key_col, Commune.id).where(where)):
+        if commune_id in per_commune:
+            out[unit] = out.get(unit, 0) + per_commune[commune_id]
+    return out
 
 
 @dataclass
@@ -241,8 +272,8 @@ def progress(*, session, user, version, metric_code, level, year, district_id=No
         units = {c.id: c for c in rows}
         target_units = {c.id: c.id for c in rows}
     series = series_by_unit(session=session, metric=metric, level=level, year=year, as_of=as_of,
-                            where=where) if metric.has_actuals else {}
-    denoms = denominators(session=session, metric=metric, level=level, year=year, where=where)
+                            where=where, version=version) if metric.has_actuals else {}
+    denoms = denominators(session=session, metric=metric, level=level, year=year, where=where, version=version)
     targets = _targets(session, metric_code, level, year, list(target_units.values()))
     out = []
     for key, unit in units.items():
@@ -287,7 +318,8 @@ def ranking(*, session, user, version, metric_code, year, district_id=None, regi
         populations = {r["unit"].id: r["denominator"] for r in rows}
     else:
         populations = denominators(session=session, metric=get_metric("hi_coverage"), level="commune", year=year,
-                                   where=and_(Commune.version_id == version.id, scope.commune_filter(user)))
+                                   where=and_(Commune.version_id == version.id, scope.commune_filter(user)),
+                                   version=version)
     districts = {d.id: d for d in session.execute(select(District).where(District.version_id == version.id)).scalars()}
     last_conference = dict(session.execute(
         select(Conference.commune_id, func.max(Conference.held_on))

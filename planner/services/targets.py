@@ -4,10 +4,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from planner.models import (
-    Commune, Denominator, District, Province, Target, TargetMilestone, TargetRevision, User, UserCommune,
+    Commune, Denominator, District, HierarchyVersion, Province, Target, TargetMilestone, TargetRevision, User,
+    UserCommune,
 )
 from planner.models.areas import utcnow
-from planner.services import allocation, scope
+from planner.services import allocation, hierarchy, scope
 from planner.services.metrics import from_people, get_metric, to_people
 
 STATUS_ORDER = ("draft", "assigned", "accepted")
@@ -55,20 +56,37 @@ def commune_ids_of(*, session, level, unit_id):
     return select(UserCommune.commune_id).where(UserCommune.user_id == unit_id)
 
 
+def unit_version(*, session, level, unit_id):
+    """The hierarchy version a province, district (office area) or commune belongs to (None for an agent)."""
+    if level == "agent":
+        return None
+    unit = session.get(unit_model(level), unit_id)
+    return session.get(HierarchyVersion, unit.version_id) if unit is not None else None
+
+
+def version_denominators(*, session, metric, version, year):
+    """{commune_id: population or labour force} of the version's communes for the latest year up
+    to the year with figures: the communes' own, or those of the older units they grew from
+    through the crosswalk when newer (hierarchy.denominators_in_version). {} when none."""
+    if metric.denominator is None or version is None:
+        return {}
+    column = Denominator.population if metric.denominator == "population" else Denominator.labour_force
+    per_commune, found = hierarchy.denominators_in_version(session=session, version=version, column=column,
+                                                           up_to_year=year)
+    if found is None or found > year:
+        return {}
+    return per_commune
+
+
 def denominator_of(*, session, metric, level, unit_id, year):
     """Population or labour force of a unit for the year (latest year on or before it)."""
     if metric.denominator is None or level == "agent":
         return None
-    ids = commune_ids_of(session=session, level=level, unit_id=unit_id)
-    column = Denominator.population if metric.denominator == "population" else Denominator.labour_force
-    best = session.execute(
-        select(func.max(Denominator.year)).where(Denominator.commune_id.in_(ids), Denominator.year <= year)
-    ).scalar()
-    if best is None:
-        return None
-    return session.execute(
-        select(func.sum(column)).where(Denominator.commune_id.in_(ids), Denominator.year == best)
-    ).scalar()
+    version = unit_version(session=session, level=level, unit_id=unit_id)
+    per_commune = version_denominators(session=session, metric=metric, version=version, year=year)
+    ids = session.execute(commune_ids_of(session=session, level=level, unit_id=unit_id)).scalars().all()
+    values = [per_commune[i] for i in ids if i in per_commune]
+    return sum(values) if values else None
 
 
 def children_units(*, session, level, unit_id):
@@ -329,18 +347,19 @@ def allocation_children(*, session, parent):
 
 
 def denominators_by_unit(*, session, metric, level, unit_ids, year):
-    """{unit_id: population or labour force} for districts or communes, one grouped query."""
+    """{unit_id: population or labour force} for districts (office areas) or communes."""
     if metric.denominator is None or level not in ("district", "commune") or not unit_ids:
         return {}
-    column = Denominator.population if metric.denominator == "population" else Denominator.labour_force
-    best = session.execute(select(func.max(Denominator.year)).where(Denominator.year <= year)).scalar()
-    if best is None:
+    version = unit_version(session=session, level=level, unit_id=unit_ids[0])
+    per_commune = version_denominators(session=session, metric=metric, version=version, year=year)
+    if not per_commune:
         return {}
     key = Commune.district_id if level == "district" else Commune.id
-    return dict(session.execute(
-        select(key, func.sum(column)).join(Commune, Commune.id == Denominator.commune_id)
-        .where(key.in_(unit_ids), Denominator.year == best).group_by(key)
-    ).all())
+    out = {}
+    for unit, commune_id in session.execute(select(key, Commune.id).where(key.in_(unit_ids))):
+        if commune_id in per_commune:
+            out[unit] = out.get(unit, 0) + per_commune[commune_id]
+    return out
 
 
 def propose(*, session, parent, rule, manual=None):

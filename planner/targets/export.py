@@ -8,13 +8,14 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from planner.safetext import append_row
+from planner.services.hierarchy import middle_label
 
 
 def _ratio(percent):
     return None if percent is None else round(percent / 100, 6)
 
 
-def ranking_workbook(result, *, flag_labels, source_labels):
+def ranking_workbook(result, *, flag_labels, source_labels, version=None):
     """Bytes of an .xlsx with one row per commune of progress.ranking's result."""
     metric = result["metric"]
     rate = metric.is_rate
@@ -25,7 +26,7 @@ def ranking_workbook(result, *, flag_labels, source_labels):
     append_row(ws, [_("Nơi cần tập trung – %(metric)s – năm %(year)s", metric=str(metric.label), year=result["year"])])
     append_row(ws, [_("Số liệu đến tháng %(month)s", month=as_of.strftime("%m/%Y")) if as_of else _("Chưa có số liệu")])
     headers = [
-        _("Hạng"), _("Mã xã"), _("Xã, phường, thị trấn"), _("Huyện"), _("Dân số"),
+        _("Hạng"), _("Mã xã"), _("Xã, phường, thị trấn"), str(middle_label(version)), _("Dân số"),
         _("Hiện tại (tỷ lệ)") if rate else _("Hiện tại (người)"),
         _("Chỉ tiêu (tỷ lệ)") if rate else _("Chỉ tiêu (người)"),
         _("Nguồn chỉ tiêu"), _("Số người cần thêm"),

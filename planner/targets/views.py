@@ -19,6 +19,7 @@ from planner.services import progress as progress_service
 from planner.services import registry, scope
 from planner.services import targets as target_service
 from planner.services.allocation import RULES
+from planner.services.hierarchy import middle_label
 from planner.services.metrics import METRICS, from_people
 from planner.targets import export, forms
 
@@ -57,12 +58,20 @@ def rule_help():
     }
 
 
-def level_labels():
-    return {"province": _("Tỉnh"), "district": _("Huyện"), "commune": _("Xã"), "agent": _("Nhân viên thu")}
+def level_labels(version=None):
+    """The levels' names; "district" is the version's middle level (Huyện, or from July 2025 BHXH cơ sở)."""
+    return {"province": _("Tỉnh"), "district": middle_label(version), "commune": _("Xã"),
+            "agent": _("Nhân viên thu")}
 
 
-def target_source_labels():
-    return {"commune": _("Chỉ tiêu của xã"), "district": _("Theo tỷ lệ của huyện"),
+def level_lower(version=None):
+    """The levels' names inside a sentence ("3 huyện", "3 BHXH cơ sở": never "bhxh cơ sở")."""
+    return {level: (middle_label(version, "lower") if level == "district" else str(label).lower())
+            for level, label in level_labels(version).items()}
+
+
+def target_source_labels(version=None):
+    return {"commune": _("Chỉ tiêu của xã"), "district": middle_label(version, "rate_of"),
             "province": _("Theo tỷ lệ của tỉnh")}
 
 
@@ -100,10 +109,15 @@ def value_text(metric, value, people=None):
     return _("%(n)s người", n=fmt_number(value))
 
 
-def _template_helpers():
+def _template_helpers(version=None):
+    """What every targets page draws with; level names follow the version shown (by default the
+    current one, whose middle level may be the office area)."""
+    if version is None:
+        version = registry.current_version(session=get_session())
     return {"status_labels": status_labels(), "status_classes": STATUS_CLASSES,
-            "flag_labels": flag_labels(), "flag_classes": FLAG_CLASSES, "level_labels": level_labels(),
-            "value_text": value_text, "metrics": METRICS, "unit_label": target_service.unit_label}
+            "flag_labels": flag_labels(), "flag_classes": FLAG_CLASSES, "level_labels": level_labels(version),
+            "level_lower": level_lower(version), "value_text": value_text, "metrics": METRICS,
+            "unit_label": target_service.unit_label}
 
 
 # --- fetch-or-404 helpers -----------------------------------------------------------------
@@ -113,6 +127,11 @@ def _version():
     if version is None:
         abort(404)
     return version
+
+
+def _unit_version(level, unit_id):
+    """The hierarchy version of a unit (an agent's: the current one)."""
+    return target_service.unit_version(session=get_session(), level=level, unit_id=unit_id)
 
 
 def _province(version):
@@ -263,7 +282,7 @@ def plan():
         years=_year_choices(version, year), has_targets=any(r["target"] for r in rows),
         districts_count=len(target_service.children_units(session=db, level="province", unit_id=province.id))
         if province else 0,
-        **_template_helpers())
+        **_template_helpers(version))
 
 
 @bp.route("/targets/unit/<level>/<int:unit_id>")
@@ -296,7 +315,7 @@ def unit(level, unit_id):
         "targets/unit.html", level=level, found=found, year=year, rows=rows,
         years=_year_choices(version, year), children=children, child_level=child_level,
         metric=METRICS[metric_code], parent_level=parent_level, parent_unit=parent_unit,
-        **_template_helpers())
+        **_template_helpers(_unit_version(level, unit_id)))
 
 
 # --- setting a target ---------------------------------------------------------------------
@@ -369,7 +388,7 @@ def edit(level, unit_id, metric):
     return render_template(
         "targets/edit.html", form=form, found=found, level=level, metric=m, year=year, target=target,
         denominator=denominator, parent=parent, conflict=conflict, back=back,
-        denominator_label=_denominator_label(m), **_template_helpers()), status
+        denominator_label=_denominator_label(m), **_template_helpers(_unit_version(level, unit_id))), status
 
 
 def _plain_number(value, metric):
@@ -632,7 +651,7 @@ def progress_page():
         years=_year_choices(version, year), pace_line=_pace_line(setting), form=form,
         can_change_thresholds=scope.is_province_wide(g.user), args=args,
         has_targets=any(r["target"] for r in result["rows"]),
-        **_template_helpers())
+        **_template_helpers(version))
 
 
 @bp.route("/progress/thresholds", methods=["POST"])
@@ -699,7 +718,7 @@ def ranking():
         districts=_district_choices(version), years=_year_choices(version, filters["year"]),
         metric=result["metric"], province_target=province_target,
         has_any_target=any(r["target_people"] is not None for r in rows) or province_target is not None,
-        source_labels=target_source_labels(), **_template_helpers())
+        source_labels=target_source_labels(version), **_template_helpers(version))
 
 
 @bp.route("/targets/ranking.xlsx")
@@ -707,7 +726,8 @@ def ranking_xlsx():
     version = _version()
     filters = _ranking_filters(version)
     result = _ranking(version, filters)
-    data = export.ranking_workbook(result, flag_labels=flag_labels(), source_labels=target_source_labels())
+    data = export.ranking_workbook(result, flag_labels=flag_labels(), source_labels=target_source_labels(version),
+                                   version=version)
     name = f"noi-can-tap-trung-{filters['metric']}-{filters['year']}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -14,3 +14,22 @@ def test_region_layer_reads_the_predecessors_classes(client_as):
     # After the list ended (31/12/2025) no commune has a class in force.
     doc = client.get("/map/values.json?layer=region&period=2026-03&level=commune").get_json()
     assert {value for value, _cls, _text in doc["values"].values()} == {"none"}
+
+
+def test_dashboard_region_breakdown_counts_people_by_their_parts(db, ids):
+    """The province dashboard's table by Region class: X (16737) is counted once, in Region III, and
+    its people split 62 % / 38 % between Region III and Region I; the totals stay whole."""
+    from datetime import date
+
+    from planner.models import HierarchyVersion, User
+    from planner.services import dashboard
+    from sqlalchemy import select
+
+    leader = db.execute(select(User).where(User.username == "leader")).scalars().one()
+    version = db.get(HierarchyVersion, ids["versions"][2])
+    table = dashboard.region_breakdown(session=db, user=leader, version=version, year=2025, as_of=date(2025, 9, 1))
+    rows = {r["category"]: r for r in table["rows"]}
+    assert rows["III"]["communes"] == 1 and rows["I"]["communes"] == 0 and rows["II"]["communes"] == 1
+    x_population = rows["III"]["population"] + rows["I"]["population"]
+    assert rows["I"]["population"] == round(0.38 * x_population)
+    assert table["total"]["communes"] == 3

@@ -1,0 +1,1 @@
+"""The audit trail page (/audit): every recorded change, filtered, with readable names."""
