@@ -39,6 +39,8 @@ PAGES = [
     ("admin", "/offices/"),
     ("admin", "/offices/carry-over"),
     ("admin", "/users"),
+    ("admin", "/audit"),
+    ("leader", "/account/tokens"),
 ]
 
 
