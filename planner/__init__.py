@@ -7,17 +7,23 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config=None):
-    """Build the app: config -> db -> i18n -> auth -> blueprints -> cli."""
+def create_app(test_config=None, *, cli=False):
+    """Build the app: config -> db -> i18n -> auth -> blueprints -> cli -> response headers.
+
+    Refuses to start (config.InsecureSecretKey) with the published development key or a short
+    PLANNER_SECRET_KEY, except in tests and debugging; the command line (cli=True) defers that to
+    `planner serve`, which keeps a generated key in the instance folder when none is set."""
     app = Flask(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
-    from planner import config, db, i18n, assets, cli, params
+    from planner import config, db, i18n, assets, headers, params
+    from planner import cli as commands
     from planner.auth import security
 
     config.load_config(app, test_config)
+    config.check_secret_key(app, cli=cli)
     params.init_app(app)  # <int:...> in every route: ASCII digits within the id range
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
@@ -25,7 +31,8 @@ def create_app(test_config=None):
     assets.init_app(app)
     security.init_app(app)
     register_blueprints(app)
-    cli.init_app(app)
+    commands.init_app(app)
+    headers.init_app(app)
     return app
 
 

@@ -337,11 +337,18 @@ def restore_command(path, confirm, verbose):
 @click.option("--boundaries", type=click.Path(dir_okay=False), envvar="PLANNER_DEMO_BOUNDARIES")
 @_history_options
 @click.pass_context
+@with_appcontext
 def serve(ctx, host, port, with_demo, boundaries, boundaries_2019=None, crosswalk=None, no_2019=False,
           no_reforms=False):
     """Upgrade the database (and load the demo), then serve on HOST:PORT."""
-    from planner import migrate
+    from planner import config, migrate
 
+    try:
+        note = config.serving_key(current_app)
+    except config.InsecureSecretKey as exc:
+        raise click.ClickException(str(exc)) from None
+    if note:
+        click.echo(note)
     migrate.upgrade(_url())
     if with_demo:
         ctx.invoke(demo_command, boundaries=boundaries, password="demo123", boundaries_2019=boundaries_2019,
@@ -364,5 +371,6 @@ def init_app(app):
 
 def main():
     from planner import create_app
-    cli = FlaskGroup(create_app=create_app, help="The participant-development campaign planner.")
+    # cli=True: commands start with any key; `serve` then refuses a short one or keeps a generated one.
+    cli = FlaskGroup(create_app=lambda: create_app(cli=True), help="The participant-development campaign planner.")
     cli.main(prog_name="planner")

@@ -3,7 +3,7 @@ from flask import current_app, g
 from sqlalchemy import event
 from sqlmodel import Session, create_engine
 
-from planner import audit
+from planner import audit, safetext
 
 
 def make_engine(url):
@@ -50,3 +50,4 @@ def init_app(app):
     app.extensions["planner.engine"] = make_engine(app.config["DATABASE_URL"])
     app.teardown_appcontext(close_session)
     audit.install()
+    safetext.install()  # no control character in any saved text

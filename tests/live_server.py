@@ -2,6 +2,9 @@
 import threading
 from contextlib import contextmanager
 
+# A live app runs as in production (not TESTING), so its key must be long enough to be accepted.
+SECRET_KEY = "browser-tests-" + "k" * 32
+
 
 @contextmanager
 def serving(app, *, dispose=True):

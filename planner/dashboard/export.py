@@ -7,6 +7,7 @@ from openpyxl.styles import Font
 
 from planner.services.hierarchy import middle_label
 from planner.fieldwork_reports.export import COUNT, MIMETYPE, _round, _save, _table  # noqa: F401 (MIMETYPE)
+from planner.safetext import append_row
 
 RATE = "0.00%"
 
@@ -14,7 +15,7 @@ RATE = "0.00%"
 def _sheet(wb, title, heading, first=False):
     ws = wb.active if first else wb.create_sheet()
     ws.title = str(title)[:31]
-    ws.append([str(heading)])
+    append_row(ws, [str(heading)])
     ws["A1"].font = Font(bold=True, size=13)
     return ws
 
@@ -106,9 +107,9 @@ def district_workbook(context, *, region_labels, source_labels, flag_labels, for
             [_("Tỷ lệ bao phủ BHYT"), _round(f["coverage"])], [_("Chỉ tiêu (tỷ lệ)"), _round(f["target_rate"])],
             [_("Chỉ tiêu (người)"), f["target_people"]], [_("Mức đạt chỉ tiêu"), _round(f["attainment"])],
             [_("Số người cần thêm"), f["needed"]]]
-    ws.append([])
+    append_row(ws, [])
     for label, value in rows:
-        ws.append([str(label), value])
+        append_row(ws, [str(label), value])
         ws.cell(row=ws.max_row, column=2).number_format = RATE if isinstance(value, float) else COUNT
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 16

@@ -330,6 +330,7 @@ def _shell():
         url_for("vendor.file", name="bootstrap", filename="css/bootstrap.min.css"),
         url_for("vendor.file", name="bootstrap", filename="js/bootstrap.min.js"),
         url_for("static", filename="planner.css"),
+        url_for("static", filename="planner.js"),
         url_for("static", filename="fieldwork/field.css"),
         url_for("static", filename="fieldwork/field.js"),
         url_for("static", filename="fieldwork/icon-192.png"),

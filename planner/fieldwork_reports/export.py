@@ -7,17 +7,19 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from planner.safetext import append_row
+
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY, COUNT, RATE, DECIMAL = "#,##0", "#,##0", "0.0%", "#,##0.0"
 
 
 def _table(ws, headers, rows, formats, widths):
-    ws.append(headers)
+    append_row(ws, headers)
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
     for values in rows:
-        ws.append(list(values))
+        append_row(ws, list(values))
         for cell, fmt in zip(ws[ws.max_row], formats):
             if fmt:
                 cell.number_format = fmt
@@ -42,9 +44,9 @@ def conversion_workbook(report, *, format_labels, audience_labels, scope_label):
     wb = Workbook()
     ws = wb.active
     ws.title = _("Hiệu quả hội nghị")[:31]
-    ws.append([_("Hiệu quả hội nghị – %(scope)s", scope=scope_label)])
+    append_row(ws, [_("Hiệu quả hội nghị – %(scope)s", scope=scope_label)])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([_("Từ %(start)s đến %(end)s; người tham gia mới tính trong %(days)s ngày sau hội nghị",
+    append_row(ws, [_("Từ %(start)s đến %(end)s; người tham gia mới tính trong %(days)s ngày sau hội nghị",
                  start=report["date_from"].strftime("%d/%m/%Y"), end=report["date_to"].strftime("%d/%m/%Y"),
                  days=report["window_days"])])
     headers = [_("Số hội nghị"), _("Số người dự"), _("Đăng ký tại chỗ"), _("Người tham gia mới"),
@@ -60,7 +62,7 @@ def conversion_workbook(report, *, format_labels, audience_labels, scope_label):
 
     for title, rows, labels in ((_("Hình thức hội nghị"), report["by_format"], format_labels),
                                 (_("Nhóm đối tượng"), report["by_audience"], audience_labels)):
-        ws.append([])
+        append_row(ws, [])
         data = [values(labels.get(r["key"], r["key"]), r) for r in rows]
         data.append(values(_("Tổng cộng"), report["totals"]))
         _table(ws, [str(title)] + headers, data, formats, widths)
@@ -74,7 +76,7 @@ def activity_workbook(report, *, kind_label, scope_label):
     wb = Workbook()
     ws = wb.active
     ws.title = _("Hoạt động nhân viên thu")[:31]
-    ws.append([_("Hoạt động nhân viên thu – %(kind)s %(start)s–%(end)s – %(scope)s", kind=kind_label,
+    append_row(ws, [_("Hoạt động nhân viên thu – %(kind)s %(start)s–%(end)s – %(scope)s", kind=kind_label,
                  start=report["start"].strftime("%d/%m/%Y"), end=report["end"].strftime("%d/%m/%Y"),
                  scope=scope_label)])
     ws["A1"].font = Font(bold=True, size=13)

@@ -13,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 
 from planner.fieldwork_reports.export import _save, _table
 from planner.i18n import fmt_date, fmt_number
+from planner.safetext import append_row
 from planner.services.hierarchy import middle_label
 from planner.services.map_layers import export_subtitle
 
@@ -25,10 +26,10 @@ def values_workbook(result, *, scope_name):
     wb = Workbook()
     ws = wb.active
     ws.title = _("Bản đồ")[:31]
-    ws.append([result["label"]])
+    append_row(ws, [result["label"]])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([export_subtitle(result, scope_name)])
-    ws.append([])
+    append_row(ws, [export_subtitle(result, scope_name)])
+    append_row(ws, [])
     commune_level = result["level"] == "commune"
     middle = str(middle_label(result["version"]))  # Huyện, or BHXH cơ sở from July 2025
     headers = ([_("Mã xã"), _("Xã, phường, thị trấn"), middle] if commune_level

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from planner import safetext
 from planner.models import (
     ClassificationMembership, ClassificationScheme, Commune, CoverageRecord, Denominator, District, limits,
 )
@@ -282,8 +283,8 @@ def template_csv(kind):
     """A CSV template (UTF-8 with BOM so Excel opens it right): the header and one example row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([col.name for col in COLUMNS[kind]])
-    writer.writerow(EXAMPLES[kind])
+    writer.writerow(safetext.csv_row([col.name for col in COLUMNS[kind]]))
+    writer.writerow(safetext.csv_row(EXAMPLES[kind]))
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from planner.safetext import append_row
 from planner.services.hierarchy import middle_label
 
 
@@ -22,8 +23,8 @@ def ranking_workbook(result, *, flag_labels, source_labels, version=None):
     ws = wb.active
     ws.title = _("Nơi cần tập trung")[:31]
     as_of = result["as_of"]
-    ws.append([_("Nơi cần tập trung – %(metric)s – năm %(year)s", metric=str(metric.label), year=result["year"])])
-    ws.append([_("Số liệu đến tháng %(month)s", month=as_of.strftime("%m/%Y")) if as_of else _("Chưa có số liệu")])
+    append_row(ws, [_("Nơi cần tập trung – %(metric)s – năm %(year)s", metric=str(metric.label), year=result["year"])])
+    append_row(ws, [_("Số liệu đến tháng %(month)s", month=as_of.strftime("%m/%Y")) if as_of else _("Chưa có số liệu")])
     headers = [
         _("Hạng"), _("Mã xã"), _("Xã, phường, thị trấn"), str(middle_label(version)), _("Dân số"),
         _("Hiện tại (tỷ lệ)") if rate else _("Hiện tại (người)"),
@@ -33,12 +34,12 @@ def ranking_workbook(result, *, flag_labels, source_labels, version=None):
         _("Đánh giá"), _("Khu vực"), _("Số người mất thẻ BHYT do NSNN đóng"),
         _("Số ngày từ hội nghị gần nhất"),
     ]
-    ws.append(headers)
+    append_row(ws, headers)
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
     for rank, r in enumerate(result["rows"], start=1):
-        ws.append([
+        append_row(ws, [
             rank, r["commune"].code, r["commune"].name, r["district"].name if r["district"] else None,
             r["population"],
             _ratio(r["actual_value"]) if rate else r["actual"],

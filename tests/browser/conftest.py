@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.live_server import serving
+from tests.live_server import SECRET_KEY, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -50,7 +50,7 @@ def live_app(tmp_path_factory):
 
     url = "sqlite:///" + str(tmp_path_factory.mktemp("browser") / "planner.sqlite")
     migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
     with app.app_context(), audit.acting_as(None, "demo"), new_session(app) as session:
         demo.build_demo(session=session, boundaries=BOUNDARIES)
 

@@ -8,7 +8,7 @@ from shapely.geometry import box, mapping
 
 from tests import builders
 from tests.browser.test_map_browser import FETCH_VALUES, assert_clean, open_atlas
-from tests.live_server import serving
+from tests.live_server import SECRET_KEY, serving
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def _serve(tmp_path, with_boundaries):
 
     url = "sqlite:///" + str(tmp_path / "small.sqlite")
     migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
     with app.app_context(), new_session(app) as session:
         world = builders.small_province(session)
         if with_boundaries:

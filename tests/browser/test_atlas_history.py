@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import BOUNDARIES, COMMUNES
-from tests.live_server import serving
+from tests.live_server import SECRET_KEY, serving
 from tests.browser.test_map_browser import (
     FETCH_VALUES,
     assert_clean,
@@ -41,7 +41,7 @@ def history_app(tmp_path_factory):
 
     url = "sqlite:///" + str(tmp_path_factory.mktemp("history") / "planner.sqlite")
     migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
     with app.app_context(), audit.acting_as(None, "demo"), new_session(app) as session:
         demo.build_demo(session=session, boundaries=BOUNDARIES, boundaries_2019=str(files[0]),
                         crosswalk=str(files[1]))

@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser.conftest import BOUNDARIES
 from tests.browser.test_map_browser import FETCH_VALUES, PHONE, assert_clean, open_atlas, rerender
-from tests.live_server import serving
+from tests.live_server import SECRET_KEY, serving
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def reforms_app(tmp_path_factory):
 
     url = "sqlite:///" + str(tmp_path_factory.mktemp("reforms") / "planner.sqlite")
     migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
     with app.app_context(), audit.acting_as(None, "test"), new_session(app) as session:
         versions = reforms_data.build(session, folder, periods=PERIODS)
         reforms_data.add_users(session, versions, hash_password("demo123"))

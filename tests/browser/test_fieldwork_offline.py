@@ -48,7 +48,7 @@ def test_agent_logs_offline_then_head_approves(live_app, browser):
     page.on("dialog", answer)
     try:
         sign_in(page, base_url, username="agent-16663", next_path="/field/conference/new")
-        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
         # the defaults: today, the agent's only commune, a propaganda conference
         assert page.input_value("#f-held_on") == page.evaluate(
             "(() => { const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0')"
@@ -68,28 +68,28 @@ def test_agent_logs_offline_then_head_approves(live_app, browser):
         assert waiting(page) == "0"
 
         context.set_offline(True)
-        page.wait_for_function("!navigator.onLine")
+        page.wait_for_function("() => !navigator.onLine")
         page.fill("#f-hamlet", "Xóm 5")
         page.fill("#f-attendees", "45")
         page.fill("#f-reg_voluntary_si", "3")
         page.fill("#f-reg_household_hi", "6")
         page.check("#f-aud-farmers")
         page.click("#fw-save")
-        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '1'")
+        page.wait_for_function("() => document.getElementById('fw-queue').dataset.count === '1'")
         assert "Sẽ gửi khi có mạng" in page.locator("#fw-result").inner_text()
 
         # the activity form opens with no connection: the service worker serves it
         response = page.goto(f"{base_url}/field/activity/new")
         assert response is not None and response.from_service_worker
         assert [t for t, _m in dialogs] == ["beforeunload"], "leaving with an unsent entry warns"
-        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '1'")
+        page.wait_for_function("() => document.getElementById('fw-queue').dataset.count === '1'")
         page.fill("#f-household_visits", "12")
         page.fill("#f-new_household_hi", "4")
         page.fill("#f-amount_collected_vnd", "3.000.000")
         page.fill("#f-receipts_issued", "4")
         page.fill("#f-receipts_amount_vnd", "3000000")
         page.click("#fw-save")
-        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '2'")
+        page.wait_for_function("() => document.getElementById('fw-queue').dataset.count === '2'")
         assert page.locator("#fw-queue").inner_text().strip() == "2 bản ghi đang chờ gửi"
         page.screenshot(path=str(ARTIFACTS / "fieldwork-waiting-360.png"), full_page=False)
         # signing out with unsent entries asks first (and staying is possible)
@@ -103,7 +103,7 @@ def test_agent_logs_offline_then_head_approves(live_app, browser):
 
         # the connection returns: exactly two records arrive
         context.set_offline(False)
-        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '0'", timeout=15000)
+        page.wait_for_function("() => document.getElementById('fw-queue').dataset.count === '0'", timeout=15000)
         assert counts(app) == (before[0] + 1, before[1] + 1)
         device_ids = [r["device_id"] for r in stored]
         assert set(statuses(app, device_ids).values()) == {"submitted"}

@@ -146,7 +146,7 @@ def test_report_renders(client, fieldwork, login):
     resp = client.get("/dashboard/district/412/report?year=2024&month=2024-11")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert 'onclick="window.print()"' in html and "In báo cáo" in html
+    assert 'id="print-button" data-print' in html and "In báo cáo" in html
     assert "dashboard.css" in html and 'class="mt-2 page-break-before"' in html
     assert "Báo cáo phát triển người tham gia – Thành phố Vinh" in html
     assert re.search(r'id="report-needed">60<', html) and re.search(r'id="report-conferences">2<', html)
