@@ -73,17 +73,17 @@ def test_a_refused_entry_is_fixed_or_discarded_and_never_retried_for_ever(live, 
 
         # three conferences with no connection, one of which the database will refuse
         context.set_offline(True)
-        page.wait_for_function("!navigator.onLine")
+        page.wait_for_function("() => !navigator.onLine")
         for n, hamlet in enumerate(["Xóm 1", REFUSED_HAMLET, "Xóm 3"], start=1):
             page.fill("#f-hamlet", hamlet)
             page.fill("#f-attendees", str(10 * n))
             page.click("#fw-save")
-            page.wait_for_function(f"document.getElementById('fw-queue').dataset.count === '{n}'")
+            page.wait_for_function(f"() => document.getElementById('fw-queue').dataset.count === '{n}'")
         assert posts == []
 
         # the connection returns: two are saved, the third needs fixing, nothing waits
         context.set_offline(False)
-        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '0'", timeout=60000)
+        page.wait_for_function("() => document.getElementById('fw-queue').dataset.count === '0'", timeout=60000)
         page.wait_for_selector("#fw-rejected:not(.d-none)")
         assert page.locator("#fw-rejected").inner_text() == "1 bản ghi bị từ chối, cần sửa"
         assert conferences(app) == ["Xóm 1", "Xóm 3"]
@@ -118,17 +118,17 @@ def test_a_refused_entry_is_fixed_or_discarded_and_never_retried_for_ever(live, 
         # the server fails whole requests: the batch is tried entry by entry, then each needs fixing
         page.goto(f"{base_url}/field/conference/new")
         context.set_offline(True)
-        page.wait_for_function("!navigator.onLine")
+        page.wait_for_function("() => !navigator.onLine")
         for n, hamlet in enumerate(["Xóm 4", "Xóm 5"], start=1):
             page.fill("#f-hamlet", hamlet)
             page.fill("#f-attendees", "25")
             page.click("#fw-save")
-            page.wait_for_function(f"document.getElementById('fw-queue').dataset.count === '{n}'")
+            page.wait_for_function(f"() => document.getElementById('fw-queue').dataset.count === '{n}'")
         failing = []
         page.route("**/api/v1/conferences", lambda route: (failing.append(1), route.fulfill(
             status=500, content_type="text/html", body="<h1>Internal Server Error</h1>")))
         context.set_offline(False)
-        page.wait_for_function("document.getElementById('fw-queue').dataset.count === '0'", timeout=60000)
+        page.wait_for_function("() => document.getElementById('fw-queue').dataset.count === '0'", timeout=60000)
         page.wait_for_selector("#fw-rejected:not(.d-none)")
         assert len(failing) == 3  # the batch of two, then each alone
         assert page.locator("#fw-rejected").inner_text() == "2 bản ghi bị từ chối, cần sửa"
@@ -143,7 +143,7 @@ def test_a_refused_entry_is_fixed_or_discarded_and_never_retried_for_ever(live, 
         assert len(posts) == sent, "a rejected entry is not retried for ever"
         # skip one (asked first), fix and resend the other
         items.first.locator(".fw-discard").click()
-        page.wait_for_function("document.querySelectorAll('#fw-local-list li').length === 1")
+        page.wait_for_function("() => document.querySelectorAll('#fw-local-list li').length === 1")
         assert [m for t, m in dialogs if t == "confirm"][-1].startswith("Bỏ bản ghi “Hội nghị")
         page.locator("#fw-local-list .fw-fix").click()
         page.wait_for_selector("#fw-result.alert-danger")
