@@ -85,7 +85,7 @@ def _required_number(required=True):
 
 class CommuneForm(FlaskForm):
     code = StringField(_l("Mã xã (mã GSO)"), validators=[
-        _required(), Regexp(r"^\d{5}$", message=_l("Mã xã phải gồm đúng 5 chữ số (ví dụ 16663).")),
+        _required(), Regexp(r"^[0-9]{5}$", message=_l("Mã xã phải gồm đúng 5 chữ số (ví dụ 16663).")),
     ])
     name = StringField(_l("Tên"), validators=[_required(), Length(max=120, message=_l("Tối đa 120 ký tự."))])
     kind = ChoiceField(_l("Loại"), choices=COMMUNE_KIND_CHOICES)

@@ -302,12 +302,12 @@ def _read_units(path):
 def _population_column(frame, year):
     wanted = f"dan_so_{year}" if year else None
     for col in frame.columns:
-        if isinstance(col, str) and re.fullmatch(r"dan_so_\d{4}", col) and (wanted is None or col == wanted):
+        if isinstance(col, str) and re.fullmatch(r"dan_so_[0-9]{4}", col) and (wanted is None or col == wanted):
             return col
     return None
 
 
-CODE_COLUMN = re.compile(r"ma_xa_(\d{4})(?:_(\d{1,2}))?")
+CODE_COLUMN = re.compile(r"ma_xa_([0-9]{4})(?:_([0-9]{1,2}))?")
 
 
 def _code_columns(fieldnames, old_column=None, new_column=None):

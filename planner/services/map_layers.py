@@ -197,7 +197,7 @@ def default_period(*, session):
 
 def district_in_scope(*, session, user, version, code):
     """The version's district of that code if the user sees any of it, else MapNotFound."""
-    if not re.fullmatch(r"\d{3}", str(code)):
+    if not re.fullmatch(r"[0-9]{3}", str(code)):
         raise MapRequestError(_("%(unit)s: mã “%(value)s” không hợp lệ (3 chữ số).",
                                 unit=hierarchy.middle_label(version), value=str(code)[:20]))
     found = session.execute(select(District).where(District.version_id == version.id, District.code == code)
@@ -710,7 +710,7 @@ def commune_profile(*, session, user, code, period=None):
         period = parse_period(period)
     period = period or default_period(session=session) or date.today().replace(day=1)
     version = hierarchy.version_for(session=session, day=period)
-    if version is None or not re.fullmatch(r"\d{5}", str(code)):
+    if version is None or not re.fullmatch(r"[0-9]{5}", str(code)):
         raise MapNotFound(code)
     where = and_(Commune.version_id == version.id, Commune.code == code,
                  scope_where(session=session, user=user, version=version))
