@@ -2,7 +2,7 @@
 
 Geometry (per hierarchy version, level and zoom band; ETag, revalidated) and values (small
 JSON per layer and period) are separate requests joined in the browser by unit code. The
-contract with the page is /work/briefs/MAP_CONTRACT.md. Views stay thin: the figures come
+contract with the page is docs/map-contract.md. Views stay thin: the figures come
 from planner.services.map_layers, the boundaries from planner.services.map_geometry.
 """
 import gzip

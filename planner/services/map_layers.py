@@ -670,7 +670,7 @@ def _plain(value):
 
 
 def as_json(result, *, periods, geometry_urls, outline_urls):
-    """The values.json document of a layer_values result (contract: /work/briefs/MAP_CONTRACT.md)."""
+    """The values.json document of a layer_values result (contract: docs/map-contract.md)."""
     period = result["period"]
     return {
         "layer": result["layer"], "label": result["label"], "kind": result["kind"], "unit": result["unit"],
